@@ -1,0 +1,451 @@
+"""Load and validate content/*.yaml into frozen, typed objects; fail at start-up, never later."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot.errors import ContentError
+
+Lang = Literal["sv", "en"]
+LANGUAGES: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "sv"
+
+Area = Literal["balltorp", "kallered", "all"]
+AREAS: tuple[Area, ...] = get_args(Area)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+FAQ_FILE = "faq.yaml"
+TEXTS_FILE = "texts.yaml"
+MILESTONES_FILE = "milestones.yaml"
+SUGGESTIONS_FILE = "suggestions.yaml"
+
+Localized = Mapping[Lang, str]
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One question topic drawn from the article, answerable in every language."""
+
+    id: str
+    title: Localized
+    answer: Localized
+    questions: Mapping[Lang, tuple[str, ...]]
+    keywords: Mapping[Lang, tuple[str, ...]]
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """A polite reply to greetings, thanks and the like; never an FAQ answer."""
+
+    id: str
+    questions: Mapping[Lang, tuple[str, ...]]
+    answer: Localized
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated step of the move; `label` is set when the article only gives a season."""
+
+    id: str
+    area: Area
+    when: dt.datetime
+    title: Localized
+    label: Localized | None = None
+    details: Localized | None = None
+    remind: tuple[dt.timedelta, ...] | None = None
+
+    @property
+    def approximate(self) -> bool:
+        """True when the date stands for a season (the label is what residents see)."""
+        return self.label is not None
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The bot's own UI strings, each in every language, with `{name}` placeholders."""
+
+    strings: Mapping[str, Localized]
+
+    def get(self, key: str, lang: Lang, **values: object) -> str:
+        """Return the string `key` in `lang`, placeholders filled from `values`."""
+        template = self.strings[key][lang]
+        return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the bot says, loaded once and never mutated."""
+
+    faq: tuple[FaqEntry, ...]
+    smalltalk: tuple[SmallTalk, ...]
+    texts: Texts
+    milestones: tuple[Milestone, ...] = ()
+    directory: Path = field(default=Path("content"))
+
+    def entry(self, topic_id: str) -> FaqEntry | None:
+        """Return the FAQ entry with this id, or None."""
+        return next((e for e in self.faq if e.id == topic_id), None)
+
+
+# --- validation -----------------------------------------------------------------------------
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
+_OFFSET_RE = re.compile(r"^(\d+)([mhdw])$")
+_OFFSET_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class _Problems:
+    """Collects problems so one run reports every error, not just the first."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, where: str, problem: str) -> None:
+        self.lines.append(f"{where}: {problem}")
+
+
+def _read_yaml(path: Path, problems: _Problems) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.add(str(path), "file not found")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(str(path), f"cannot be read ({exc})")
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problems.add(str(path), f"{line}YAML does not parse: {exc.problem or exc}")
+    except yaml.YAMLError as exc:
+        problems.add(str(path), f"YAML does not parse: {exc}")
+    return None
+
+
+def _check_keys(
+    where: str, item: Mapping[str, Any], required: set[str], optional: set[str], problems: _Problems
+) -> bool:
+    ok = True
+    for key in sorted(required - item.keys()):
+        problems.add(where, f"missing key '{key}'")
+        ok = False
+    for key in sorted(item.keys() - required - optional, key=str):
+        problems.add(where, f"unknown key '{key}'")
+    return ok
+
+
+def _localized(where: str, value: Any, problems: _Problems) -> dict[Lang, str] | None:
+    if not isinstance(value, Mapping):
+        problems.add(where, "must map each language (sv, en) to a text")
+        return None
+    result: dict[Lang, str] = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if text is None:
+            problems.add(where, f"language '{lang}' missing")
+        elif not isinstance(text, str) or not text.strip():
+            problems.add(where, f"'{lang}' text is empty")
+        else:
+            result[lang] = text.strip()
+    for extra in sorted(set(value) - set(LANGUAGES), key=str):
+        problems.add(where, f"unknown language '{extra}'")
+    return result if len(result) == len(LANGUAGES) else None
+
+
+def _phrases(
+    where: str, value: Any, problems: _Problems, *, required: bool
+) -> dict[Lang, tuple[str, ...]] | None:
+    if value is None and not required:
+        return {lang: () for lang in LANGUAGES}
+    if not isinstance(value, Mapping):
+        problems.add(where, "must map each language (sv, en) to a list of phrases")
+        return None
+    result: dict[Lang, tuple[str, ...]] = {}
+    for lang in LANGUAGES:
+        items = value.get(lang, [] if not required else None)
+        if items is None:
+            problems.add(where, f"language '{lang}' missing")
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            problems.add(where, f"'{lang}' must be a list of non-empty texts")
+            continue
+        if required and not items:
+            problems.add(where, f"'{lang}' needs at least one phrase")
+            continue
+        result[lang] = tuple(i.strip() for i in items)
+    for extra in sorted(set(value) - set(LANGUAGES), key=str):
+        problems.add(where, f"unknown language '{extra}'")
+    return result if len(result) == len(LANGUAGES) else None
+
+
+def _entries(
+    path: Path, data: Any, top_key: str, problems: _Problems, *, optional: bool = False
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Return (where, entry) pairs of the list under `top_key`, checking ids are unique."""
+    if data is None and optional:
+        return []
+    if not isinstance(data, Mapping) or not isinstance(data.get(top_key), list):
+        problems.add(str(path), f"must be a mapping with a list under '{top_key}'")
+        return []
+    seen: set[str] = set()
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for index, item in enumerate(data[top_key]):
+        if not isinstance(item, Mapping):
+            problems.add(f"{path}: {top_key}[{index}]", "must be a mapping")
+            continue
+        entry_id = item.get("id")
+        if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
+            problems.add(
+                f"{path}: {top_key}[{index}]",
+                "needs an 'id' of lowercase letters, digits, '_' or '-'",
+            )
+            continue
+        if entry_id in seen:
+            problems.add(f"{path}: {entry_id}", "duplicate id")
+            continue
+        seen.add(entry_id)
+        out.append((f"{path}: {entry_id}", item))
+    for extra in sorted(set(data) - {top_key, "smalltalk"} if top_key == "faq" else set(), key=str):
+        problems.add(str(path), f"unknown top-level key '{extra}'")
+    return out
+
+
+def _parse_faq(
+    where: str, item: Mapping[str, Any], article: str | None, problems: _Problems
+) -> FaqEntry | None:
+    required = {"id", "title", "answer", "questions", "source"}
+    if not _check_keys(where, item, required, {"keywords"}, problems):
+        return None
+    title = _localized(f"{where}: title", item["title"], problems)
+    answer = _localized(f"{where}: answer", item["answer"], problems)
+    questions = _phrases(f"{where}: questions", item["questions"], problems, required=True)
+    keywords = _phrases(f"{where}: keywords", item.get("keywords"), problems, required=False)
+    source = item["source"]
+    if isinstance(source, str):
+        source = [source]
+    if not isinstance(source, list) or not source or not all(isinstance(s, str) for s in source):
+        problems.add(f"{where}: source", "must quote at least one sentence of the article")
+        source = None
+    elif article is not None:
+        for quote in source:
+            if _squash(quote) not in article:
+                problems.add(f"{where}: source", f"quote not found in the article: {quote[:60]!r}")
+    if title is None or answer is None or questions is None or keywords is None or source is None:
+        return None
+    return FaqEntry(
+        id=str(item["id"]),
+        title=title,
+        answer=answer,
+        questions=questions,
+        keywords=keywords,
+        source=tuple(source),
+    )
+
+
+def _parse_smalltalk(where: str, item: Mapping[str, Any], problems: _Problems) -> SmallTalk | None:
+    if not _check_keys(where, item, {"id", "questions", "answer"}, set(), problems):
+        return None
+    questions = _phrases(f"{where}: questions", item["questions"], problems, required=True)
+    answer = _localized(f"{where}: answer", item["answer"], problems)
+    if questions is None or answer is None:
+        return None
+    return SmallTalk(id=str(item["id"]), questions=questions, answer=answer)
+
+
+def parse_when(value: Any) -> dt.datetime | None:
+    """Read a milestone time: a date (midnight is replaced by 09:00) or 'YYYY-MM-DD HH:MM'."""
+    if isinstance(value, dt.datetime):
+        naive = value.replace(tzinfo=None)
+    elif isinstance(value, dt.date):
+        naive = dt.datetime.combine(value, dt.time(9, 0))
+    elif isinstance(value, str):
+        try:
+            naive = dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            try:
+                naive = dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time(9, 0))
+            except ValueError:
+                return None
+    else:
+        return None
+    return naive.replace(tzinfo=STOCKHOLM)
+
+
+def parse_offset(value: Any) -> dt.timedelta | None:
+    """Read a reminder offset like '7d', '1d', '2h', '30m', '0m'."""
+    match = _OFFSET_RE.match(str(value).strip())
+    if not match:
+        return None
+    return dt.timedelta(**{_OFFSET_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _parse_milestone(where: str, item: Mapping[str, Any], problems: _Problems) -> Milestone | None:
+    required = {"id", "area", "when", "title"}
+    if not _check_keys(where, item, required, {"label", "details", "remind"}, problems):
+        return None
+    ok = True
+    area = item["area"]
+    if area not in AREAS:
+        problems.add(f"{where}: area", f"must be one of {', '.join(AREAS)}, not {area!r}")
+        ok = False
+    when = parse_when(item["when"])
+    if when is None:
+        problems.add(f"{where}: when", f"not a date or 'YYYY-MM-DD HH:MM': {item['when']!r}")
+        ok = False
+    title = _localized(f"{where}: title", item["title"], problems)
+    label = _localized(f"{where}: label", item["label"], problems) if "label" in item else None
+    details = (
+        _localized(f"{where}: details", item["details"], problems) if "details" in item else None
+    )
+    remind: tuple[dt.timedelta, ...] | None = None
+    if "remind" in item:
+        raw = item["remind"]
+        offsets = [parse_offset(v) for v in raw] if isinstance(raw, list) else [None]
+        if not offsets or any(o is None for o in offsets):
+            problems.add(f"{where}: remind", "must be a list of offsets like 7d, 1d, 2h, 0m")
+            ok = False
+        else:
+            remind = tuple(sorted((o for o in offsets if o is not None), reverse=True))
+    if (
+        not ok
+        or title is None
+        or ("label" in item and label is None)
+        or ("details" in item and details is None)
+    ):
+        return None
+    assert when is not None
+    return Milestone(
+        id=str(item["id"]),
+        area=cast(Area, area),
+        when=when,
+        title=title,
+        label=label,
+        details=details,
+        remind=remind,
+    )
+
+
+def _parse_texts(path: Path, data: Any, problems: _Problems) -> Texts:
+    strings: dict[str, Localized] = {}
+    if not isinstance(data, Mapping):
+        problems.add(str(path), "must be a mapping of text keys to {sv: ..., en: ...}")
+        return Texts(strings)
+    for key, value in data.items():
+        localized = _localized(f"{path}: {key}", value, problems)
+        if localized is not None:
+            strings[str(key)] = localized
+            _check_placeholders(f"{path}: {key}", localized, problems)
+    return Texts(strings)
+
+
+_PLACEHOLDER_RE = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+
+
+def _check_placeholders(where: str, localized: Localized, problems: _Problems) -> None:
+    names = {lang: set(_PLACEHOLDER_RE.findall(text)) for lang, text in localized.items()}
+    if len({frozenset(n) for n in names.values()}) > 1:
+        problems.add(where, f"languages use different placeholders: {names}")
+
+
+def _squash(text: str) -> str:
+    """Collapse whitespace so quotes may wrap lines in YAML."""
+    return " ".join(text.split())
+
+
+def _collect(
+    path: Path,
+    data: Any,
+    top_key: str,
+    parse: Callable[[str, Mapping[str, Any]], Any],
+    problems: _Problems,
+    *,
+    optional: bool = False,
+) -> list[Any]:
+    parsed = [parse(where, item) for where, item in _entries(path, data, top_key, problems, optional=optional)]
+    return [p for p in parsed if p is not None]
+
+
+def load_content(directory: Path | str, *, article: Path | None = None) -> Content:
+    """Load and validate every content file in `directory`; raise ContentError listing all problems.
+
+    `article` defaults to `directory/source/article.sv.txt`; every FAQ `source` quote must occur in it.
+    """
+    directory = Path(directory)
+    problems = _Problems()
+    if not directory.is_dir():
+        raise ContentError([f"{directory}: content directory not found"])
+    article_path = article or directory / "source" / "article.sv.txt"
+    try:
+        article_text: str | None = _squash(article_path.read_text(encoding="utf-8"))
+    except OSError:
+        problems.add(str(article_path), "article not found, so source quotes cannot be checked")
+        article_text = None
+
+    faq_path = directory / FAQ_FILE
+    faq_data = _read_yaml(faq_path, problems)
+    faq: list[FaqEntry] = []
+    smalltalk: list[SmallTalk] = []
+    if faq_data is not None or not problems.lines:
+        faq = _collect(
+            faq_path, faq_data, "faq", lambda w, i: _parse_faq(w, i, article_text, problems), problems
+        )
+        if isinstance(faq_data, Mapping) and "smalltalk" in faq_data:
+            smalltalk = _collect(
+                faq_path,
+                {"smalltalk": faq_data["smalltalk"]},
+                "smalltalk",
+                lambda w, i: _parse_smalltalk(w, i, problems),
+                problems,
+            )
+        faq_ids = {e.id for e in faq}
+        for talk in smalltalk:
+            if talk.id in faq_ids:
+                problems.add(f"{faq_path}: {talk.id}", "small-talk id also used by an FAQ entry")
+
+    texts_path = directory / TEXTS_FILE
+    texts = _parse_texts(texts_path, _read_yaml(texts_path, problems), problems)
+
+    milestones: list[Milestone] = []
+    milestones_path = directory / MILESTONES_FILE
+    if milestones_path.exists():
+        milestones = _collect(
+            milestones_path,
+            _read_yaml(milestones_path, problems),
+            "milestones",
+            lambda w, i: _parse_milestone(w, i, problems),
+            problems,
+        )
+
+    suggestions_path = directory / SUGGESTIONS_FILE
+    if suggestions_path.exists():
+        data = _read_yaml(suggestions_path, problems)
+        _collect(
+            suggestions_path,
+            data,
+            "faq",
+            lambda w, i: _parse_faq(w, i, None, problems),
+            problems,
+            optional=True,
+        )
+
+    if problems.lines:
+        raise ContentError(problems.lines)
+    return Content(
+        faq=tuple(faq),
+        smalltalk=tuple(smalltalk),
+        texts=texts,
+        milestones=tuple(sorted(milestones, key=lambda m: m.when)),
+        directory=directory,
+    )
