@@ -1,0 +1,286 @@
+"""The `omradesbot` command: one small function per subcommand, heavy imports only when used."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+
+from bot.errors import ConfigError, ContentError
+
+if TYPE_CHECKING:
+    from bot.content import Lang
+    from bot.dialogue import Dialogue, Reply
+
+# Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.
+LANGUAGE_CHOICES = ("sv", "en")
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class BadLineError(Exception):
+    """One line of `ask --batch` input cannot be answered; the message says why."""
+
+
+# --- composition: what every subcommand that talks needs ------------------------------------
+
+
+def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """Pick the content directory: --content, else OMRADESBOT_CONTENT_DIR, else ./content."""
+    from bot.config import Settings  # noqa: PLC0415 - keeps `omradesbot --help` instant
+
+    path = Path(option) if option else Settings.from_env(environ).content_dir
+    if not path.is_dir():
+        raise ConfigError(
+            f"content directory not found: {path.resolve()} "
+            "(give --content DIR or set OMRADESBOT_CONTENT_DIR)"
+        )
+    return path
+
+
+def load_dialogue(content_dir: Path) -> Dialogue:
+    """Load and validate the content, build the matcher once, and return the dialogue."""
+    from bot.answers import Matcher  # noqa: PLC0415
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.dialogue import Dialogue  # noqa: PLC0415
+
+    content = load_content(content_dir)
+    return Dialogue(content, Matcher(content))
+
+
+# --- ask ------------------------------------------------------------------------------------
+
+
+def add_ask(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot ask`."""
+    parser = subparsers.add_parser(
+        "ask",
+        parents=[_content_option(), _lang_option()],
+        help="print the reply a resident would get to a question",
+        description="Print the reply a resident would get. With --batch, answer JSON lines "
+        '{"text": ..., "lang": "sv"|"en"} from stdin, one JSON object per line, same order.',
+    )
+    parser.add_argument("text", nargs="*", help="the question (quote it, or write several words)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--batch", action="store_true", help="answer JSON lines from stdin")
+    parser.set_defaults(handler=run_ask, parser=parser)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or every line of stdin with --batch."""
+    text = " ".join(args.text)
+    if args.batch == bool(text):
+        args.parser.error("give either a question TEXT or --batch")
+    dialogue = load_dialogue(resolve_content_dir(args.content))
+    if args.batch:
+        return answer_batch(dialogue, args.lang, _binary(sys.stdin), sys.stdout, sys.stderr)
+    reply = dialogue.answer(text, args.lang)
+    if args.json:
+        print(json.dumps(_record(reply), ensure_ascii=False))
+    else:
+        print(_render(reply))
+    return EXIT_OK
+
+
+def answer_batch(
+    dialogue: Dialogue, default_lang: Lang, stdin: BinaryIO, stdout: TextIO, stderr: TextIO
+) -> int:
+    """Answer JSON lines; a bad line gets an error record in its place and the batch goes on."""
+    try:
+        for number, raw in enumerate(_lines(stdin), start=1):
+            try:
+                text, lang = _parse_question(raw, default_lang)
+            except BadLineError as exc:
+                stderr.write(f"omradesbot ask --batch: line {number}: {exc}\n")
+                record: dict[str, Any] = {**_record(None), "error": f"line {number}: {exc}"}
+            else:
+                record = _record(dialogue.answer(text, lang))
+            stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stdout.flush()  # a caller may be waiting for each answer before sending the next
+    except OSError as exc:
+        stderr.write(f"omradesbot ask --batch: cannot read stdin: {exc}\n")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _binary(stream: TextIO) -> BinaryIO:
+    # Bytes, so that one line of bad UTF-8 is that line's error rather than the batch's end.
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return buffer  # type: ignore[no-any-return]
+    import io  # noqa: PLC0415 - only for in-memory text streams (tests)
+
+    return io.BytesIO(stream.read().encode())
+
+
+def _lines(stdin: BinaryIO) -> Iterator[bytes]:
+    for raw in stdin:
+        yield raw.rstrip(b"\r\n")
+
+
+def _parse_question(raw: bytes, default_lang: Lang) -> tuple[str, Lang]:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadLineError("not valid UTF-8") from None
+    if not line.strip():
+        raise BadLineError('empty line; expected {"text": ..., "lang": "sv"|"en"}')
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadLineError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(item, dict):
+        raise BadLineError('expected a JSON object like {"text": ..., "lang": "sv"}')
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise BadLineError(f'"text" must be a string, not {json.dumps(text)}')
+    lang = item.get("lang", default_lang)
+    if lang not in LANGUAGE_CHOICES:
+        raise BadLineError(f'unknown "lang" {json.dumps(lang)}; expected "sv" or "en"')
+    return text, lang
+
+
+def _record(reply: Reply | None) -> dict[str, Any]:
+    if reply is None:
+        return {"topic": None, "score": 0.0, "reply": "", "suggestions": [], "smalltalk": None}
+    return {
+        "topic": reply.topic,
+        "score": round(reply.score, 4),
+        "reply": reply.text,
+        "suggestions": list(reply.suggestions),
+        "smalltalk": reply.smalltalk,
+    }
+
+
+def _render(reply: Reply) -> str:
+    rows = [" ".join(f"[{b.label}]" for b in row) for row in reply.buttons]
+    return "\n".join([reply.text, *rows]) if rows else reply.text
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+
+def add_chat(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot chat`."""
+    parser = subparsers.add_parser(
+        "chat",
+        parents=[_content_option(), _lang_option()],
+        help="talk to the bot in this terminal",
+        description="The same conversation as on Telegram, in the terminal. Buttons are "
+        "numbered: type the number to press one. /quit or Ctrl-D leaves.",
+    )
+    parser.set_defaults(handler=run_chat_command)
+
+
+def run_chat_command(args: argparse.Namespace) -> int:
+    """Hold a conversation on stdin/stdout."""
+    from bot.terminal import run_chat  # noqa: PLC0415
+
+    dialogue = load_dialogue(resolve_content_dir(args.content))
+    return run_chat(dialogue, args.lang, sys.stdin, sys.stdout)
+
+
+# --- check-content --------------------------------------------------------------------------
+
+
+def add_check_content(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot check-content`."""
+    parser = subparsers.add_parser(
+        "check-content",
+        parents=[_content_option()],
+        help="validate the content files",
+        description="Validate faq.yaml, texts.yaml and milestones.yaml. Exit 0 with a summary, "
+        "or 1 with one line per problem.",
+    )
+    parser.add_argument("directory", nargs="?", help="content directory (default: as --content)")
+    parser.set_defaults(handler=run_check_content)
+
+
+def run_check_content(args: argparse.Namespace) -> int:
+    """Report every content problem, or a one-line summary."""
+    from bot.content import TEXTS_FILE, load_content  # noqa: PLC0415
+    from bot.dialogue import text_problems  # noqa: PLC0415
+
+    directory = resolve_content_dir(args.directory or args.content)
+    try:
+        content = load_content(directory)
+    except ContentError as exc:
+        problems = exc.problems
+    else:
+        problems = text_problems(content.texts, str(directory / TEXTS_FILE))
+        if not problems:
+            print(
+                f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
+                f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts "
+                f"in {directory}/"
+            )
+            return EXIT_OK
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) in {directory}/", file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
+# --- the parser -----------------------------------------------------------------------------
+
+# One registration function per subcommand; adding one (e.g. `run`, `db`) means one entry here.
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    add_ask,
+    add_chat,
+    add_check_content,
+]
+
+
+def _content_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--content",
+        metavar="DIR",
+        help="content directory (default: $OMRADESBOT_CONTENT_DIR or ./content)",
+    )
+    return parent
+
+
+def _lang_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--lang", choices=LANGUAGE_CHOICES, default="sv", help="language of replies (default: sv)"
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `omradesbot` argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="omradesbot",
+        description="Områdesboten: answers residents' questions about the area-based community "
+        "work moving from Kållered to Balltorp (Mölndal).",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `omradesbot` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContentError as exc:
+        print("omradesbot: the content has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        print("Run 'omradesbot check-content' after fixing them.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130

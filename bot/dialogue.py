@@ -1,0 +1,399 @@
+"""What the bot says: questions, commands and button presses in, plain-text replies out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.content import AREAS, LANGUAGES, Area, Content, Lang, Milestone, Texts
+from bot.errors import ContentError
+
+MAX_TEXT = 4096  # Telegram's limit for one message
+MAX_CALLBACK_DATA = 64  # Telegram's limit for callback data, in bytes
+
+# --- callback data: the Telegram adapter routes presses by these ---------------------------------
+FAQ_PREFIX = "faq:"
+MENU_TOPICS = "menu:topics"
+MENU_SUBSCRIBE = "menu:subscribe"
+MENU_TIMELINE = "menu:timeline"
+MENU_HELP = "menu:help"
+SUB_PREFIX = "sub:"
+UNSUB_PREFIX = "unsub:"
+LANG_PREFIX = "lang:"
+FORGET_YES = "forget:yes"
+FORGET_NO = "forget:no"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A resident command: its English name, its Swedish alias (ASCII) and its description key."""
+
+    name: str
+    alias: str
+    description_key: str
+
+
+# The order here is the order of /help and of the Telegram command menu.
+COMMANDS: tuple[Command, ...] = (
+    Command("faq", "fragor", "command_faq"),
+    Command("subscribe", "prenumerera", "command_subscribe"),
+    Command("unsubscribe", "avsluta", "command_unsubscribe"),
+    Command("milestones", "tidslinje", "command_milestones"),
+    Command("language", "sprak", "command_language"),
+    Command("mydata", "minadata", "command_mydata"),
+    Command("forget", "glom", "command_forget"),
+    Command("help", "hjalp", "command_help"),
+)
+_COMMAND_NAMES: Mapping[str, str] = {
+    **{c.name: c.name for c in COMMANDS},
+    **{c.alias: c.name for c in COMMANDS},
+    "start": "start",
+}
+
+
+def resolve_command(word: str) -> str | None:
+    """Map '/hjalp', 'hjalp', '/help@SomeBot' to the English command name; None if unknown."""
+    name = word.strip().lstrip("/").split("@", 1)[0].lower()
+    return _COMMAND_NAMES.get(name)
+
+
+# Every UI string the dialogue uses, with the placeholders each may contain.
+REQUIRED_TEXTS: Mapping[str, frozenset[str]] = {
+    "welcome": frozenset(),
+    "welcome_privacy": frozenset(),
+    "help_intro": frozenset(),
+    "help_line": frozenset({"command", "alias", "description"}),
+    **{c.description_key: frozenset() for c in COMMANDS},
+    "button_topics": frozenset(),
+    "button_subscribe": frozenset(),
+    "button_timeline": frozenset(),
+    "button_help": frozenset(),
+    "button_more_topics": frozenset(),
+    "topics_intro": frozenset(),
+    "unknown_topic": frozenset(),
+    "did_you_mean": frozenset(),
+    "dont_know": frozenset(),
+    "milestones_intro": frozenset(),
+    "milestones_empty": frozenset(),
+    "milestone_done": frozenset({"when", "title"}),
+    "milestone_coming": frozenset({"when", "title"}),
+    "milestone_time": frozenset({"date", "time"}),
+    "unknown_command": frozenset(),
+    "non_text": frozenset(),
+    "flood_notice": frozenset(),
+    "expired_button": frozenset(),
+    "apology": frozenset(),
+    "subscribe_choose": frozenset(),
+    "unsubscribe_choose": frozenset(),
+    **{f"area_{area}": frozenset() for area in AREAS},
+    "language_choose": frozenset(),
+    "language_name_sv": frozenset(),
+    "language_name_en": frozenset(),
+    "forget_confirm": frozenset(),
+    "button_forget_yes": frozenset(),
+    "button_forget_no": frozenset(),
+    "chat_intro": frozenset(),
+    "chat_choice_invalid": frozenset({"count"}),
+    "chat_no_subscriptions": frozenset(),
+    "chat_nothing_stored": frozenset(),
+    "chat_goodbye": frozenset(),
+}
+
+# Small talk after which a way on (the topic menu) would be noise.
+_CLOSING_SMALLTALK = frozenset({"thanks", "goodbye"})
+
+
+def text_problems(texts: Texts, where: str = "texts.yaml") -> list[str]:
+    """Return one line per UI string the dialogue needs that is missing or has a bad placeholder."""
+    problems = [
+        f"{where}: {key}: missing (the dialogue needs it)"
+        for key in REQUIRED_TEXTS
+        if key not in texts.strings
+    ]
+    for key, allowed in REQUIRED_TEXTS.items():
+        for lang, template in texts.strings.get(key, {}).items():
+            used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            for name in sorted(used - allowed):
+                expected = ", ".join(sorted(allowed)) or "none"
+                problems.append(
+                    f"{where}: {key}: '{lang}' uses unknown placeholder {{{name}}} "
+                    f"(allowed: {expected})"
+                )
+    return problems
+
+
+class MatchLike(Protocol):
+    """What the dialogue reads from the matcher's answer (bot.answers.Match)."""
+
+    @property
+    def topic(self) -> str | None: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def suggestions(self) -> tuple[str, ...]: ...
+    @property
+    def smalltalk(self) -> str | None: ...
+    @property
+    def language(self) -> Lang | None: ...
+
+
+class MatcherLike(Protocol):
+    """The FAQ matcher (bot.answers.Matcher), seen from the dialogue."""
+
+    def match(self, text: str, lang: Lang = "sv") -> MatchLike: ...
+
+
+@dataclass(frozen=True)
+class Button:
+    """One button under a reply; `data` comes back when it is pressed."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > MAX_CALLBACK_DATA:
+            raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says once: plain text (never markup) and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    topic: str | None = None
+    score: float = 0.0
+    suggestions: tuple[str, ...] = ()
+    smalltalk: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_TEXT:
+            # Content is ours, so an over-long reply is a content bug; cut it rather than fail.
+            object.__setattr__(self, "text", self.text[: MAX_TEXT - 1] + "…")
+
+
+class Dialogue:
+    """Turns questions, commands and button presses into replies; shared by every transport."""
+
+    def __init__(self, content: Content, matcher: MatcherLike) -> None:
+        problems = text_problems(content.texts, str(content.directory / "texts.yaml"))
+        if problems:
+            raise ContentError(problems)
+        self._content = content
+        self._matcher = matcher
+        self._texts = content.texts
+
+    @property
+    def texts(self) -> Texts:
+        """The UI strings, for transports that add words of their own (e.g. the terminal)."""
+        return self._texts
+
+    @property
+    def content(self) -> Content:
+        """The content this dialogue speaks from."""
+        return self._content
+
+    def _t(self, key: str, lang: Lang, **values: object) -> str:
+        return self._texts.get(key, lang, **values)
+
+    def _button(self, key: str, data: str, lang: Lang) -> Button:
+        return Button(self._t(key, lang), data)
+
+    def _topics_row(self, lang: Lang) -> tuple[Button, ...]:
+        return (self._button("button_topics", MENU_TOPICS, lang),)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def welcome(self, lang: Lang) -> Reply:
+        """/start: what the bot knows, what is stored, and the main menu."""
+        text = f"{self._t('welcome', lang)}\n\n{self._t('welcome_privacy', lang)}"
+        buttons = (
+            (
+                self._button("button_topics", MENU_TOPICS, lang),
+                self._button("button_subscribe", MENU_SUBSCRIBE, lang),
+            ),
+            (
+                self._button("button_timeline", MENU_TIMELINE, lang),
+                self._button("button_help", MENU_HELP, lang),
+            ),
+        )
+        return Reply(text, buttons)
+
+    def help(self, lang: Lang) -> Reply:
+        """/help: every command, the resident's language first and the other as alias."""
+        lines = [self._t("help_intro", lang), ""]
+        for command in COMMANDS:
+            first, second = (
+                (command.alias, command.name) if lang == "sv" else (command.name, command.alias)
+            )
+            lines.append(
+                self._t(
+                    "help_line",
+                    lang,
+                    command=f"/{first}",
+                    alias=f"/{second}",
+                    description=self._t(command.description_key, lang),
+                )
+            )
+        return Reply("\n".join(lines), (self._topics_row(lang),))
+
+    def topics(self, lang: Lang) -> Reply:
+        """/faq: one button per FAQ entry, two per row."""
+        buttons = [Button(entry.title[lang], FAQ_PREFIX + entry.id) for entry in self._content.faq]
+        rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+        return Reply(self._t("topics_intro", lang), rows)
+
+    def topic(self, topic_id: str, lang: Lang) -> Reply:
+        """The answer of one FAQ entry (a topic button was pressed)."""
+        entry = self._content.entry(topic_id)
+        if entry is None:
+            return Reply(self._t("unknown_topic", lang), (self._topics_row(lang),))
+        more = (self._button("button_more_topics", MENU_TOPICS, lang),)
+        return Reply(entry.answer[lang], (more,), topic=entry.id, score=1.0)
+
+    def answer(self, text: str, lang: Lang) -> Reply:
+        """Free text: the FAQ answer, small talk, 'did you mean', or an honest 'I don't know'."""
+        if not text.strip():
+            return self._dont_know(lang, 0.0)
+        match = self._matcher.match(text, lang)
+        lang = match.language or lang
+        if match.topic is not None:
+            entry = self._content.entry(match.topic)
+            if entry is not None:
+                more = (self._button("button_more_topics", MENU_TOPICS, lang),)
+                return Reply(
+                    entry.answer[lang],
+                    (more,),
+                    topic=entry.id,
+                    score=match.score,
+                    suggestions=match.suggestions,
+                )
+        if match.smalltalk is not None:
+            talk = next((t for t in self._content.smalltalk if t.id == match.smalltalk), None)
+            if talk is not None:
+                rows = () if talk.id in _CLOSING_SMALLTALK else (self._topics_row(lang),)
+                return Reply(talk.answer[lang], rows, score=match.score, smalltalk=talk.id)
+        suggested = [e for e in map(self._content.entry, match.suggestions) if e is not None]
+        if suggested:
+            choices = tuple((Button(e.title[lang], FAQ_PREFIX + e.id),) for e in suggested)
+            return Reply(
+                self._t("did_you_mean", lang),
+                (*choices, self._topics_row(lang)),
+                score=match.score,
+                suggestions=tuple(e.id for e in suggested),
+            )
+        return self._dont_know(lang, match.score)
+
+    def _dont_know(self, lang: Lang, score: float) -> Reply:
+        # The question is deliberately not quoted back: it could be anything a resident typed.
+        return Reply(self._t("dont_know", lang), (self._topics_row(lang),), score=score)
+
+    def milestones(self, lang: Lang, now: dt.datetime) -> Reply:
+        """/milestones: the timeline of the move, past steps marked done."""
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        if not self._content.milestones:
+            return Reply(self._t("milestones_empty", lang), (self._topics_row(lang),))
+        lines = [self._t("milestones_intro", lang), ""]
+        for milestone in sorted(self._content.milestones, key=lambda m: m.when):
+            key = "milestone_done" if milestone.when <= now else "milestone_coming"
+            lines.append(
+                self._t(key, lang, when=self._when(milestone, lang), title=milestone.title[lang])
+            )
+            if milestone.details is not None:
+                lines.append(f"   {milestone.details[lang]}")
+        return Reply("\n".join(lines), (self._topics_row(lang),))
+
+    def _when(self, milestone: Milestone, lang: Lang) -> str:
+        if milestone.label is not None:
+            return milestone.label[lang]
+        when = milestone.when
+        date = when.date().isoformat()
+        if when.time() == dt.time(9, 0):  # a date without a time is stored at 09:00
+            return date
+        return self._t("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
+
+    def subscribe_menu(self, lang: Lang, areas: Iterable[Area] = AREAS) -> Reply:
+        """/subscribe without an area: one button per area."""
+        rows = tuple((self._button(f"area_{a}", SUB_PREFIX + a, lang),) for a in areas)
+        return Reply(self._t("subscribe_choose", lang), rows)
+
+    def unsubscribe_menu(self, lang: Lang, areas: Iterable[Area] = AREAS) -> Reply:
+        """/unsubscribe without an area: one button per area (pass the resident's own)."""
+        rows = tuple((self._button(f"area_{a}", UNSUB_PREFIX + a, lang),) for a in areas)
+        return Reply(self._t("unsubscribe_choose", lang), rows)
+
+    def area_name(self, area: Area, lang: Lang) -> str:
+        """The resident-facing name of an area, e.g. for a subscription confirmation."""
+        return self._t(f"area_{area}", lang)
+
+    def language_menu(self, lang: Lang) -> Reply:
+        """/language without an argument: one button per language."""
+        row = (
+            self._button("language_name_sv", LANG_PREFIX + "sv", lang),
+            self._button("language_name_en", LANG_PREFIX + "en", lang),
+        )
+        return Reply(self._t("language_choose", lang), (row,))
+
+    def forget_confirm(self, lang: Lang) -> Reply:
+        """/forget: ask before erasing everything stored about the resident."""
+        row = (
+            self._button("button_forget_yes", FORGET_YES, lang),
+            self._button("button_forget_no", FORGET_NO, lang),
+        )
+        return Reply(self._t("forget_confirm", lang), (row,))
+
+    # --- notices ------------------------------------------------------------------------------
+
+    def unknown_command(self, lang: Lang) -> Reply:
+        """A command the bot does not have: point to /help."""
+        return Reply(self._t("unknown_command", lang))
+
+    def non_text(self, lang: Lang) -> Reply:
+        """A sticker, photo, voice message and the like."""
+        return Reply(self._t("non_text", lang))
+
+    def flood_notice(self, lang: Lang) -> Reply:
+        """Sent once when a resident writes faster than the flood limit."""
+        return Reply(self._t("flood_notice", lang))
+
+    def expired_button(self, lang: Lang) -> Reply:
+        """A button press whose data is unknown, old or forged."""
+        return Reply(self._t("expired_button", lang), (self._topics_row(lang),))
+
+    def apology(self, lang: Lang) -> Reply:
+        """Something failed while handling the message."""
+        return Reply(self._t("apology", lang))
+
+    # --- buttons ------------------------------------------------------------------------------
+
+    def press(self, data: str, lang: Lang, now: dt.datetime) -> Reply | None:
+        """Answer a button press that needs no stored state; None for the ones that do.
+
+        Subscribing, changing language and forgetting (menu:subscribe, sub:, unsub:, lang:,
+        forget:) touch storage, so the transport handles them. Unknown data gets a notice.
+        """
+        if data.startswith(FAQ_PREFIX):
+            return self.topic(data.removeprefix(FAQ_PREFIX), lang)
+        if data == MENU_TOPICS:
+            return self.topics(lang)
+        if data == MENU_TIMELINE:
+            return self.milestones(lang, now)
+        if data == MENU_HELP:
+            return self.help(lang)
+        if is_stateful(data):
+            return None
+        return self.expired_button(lang)
+
+
+def is_stateful(data: str) -> bool:
+    """True for well-formed button data that the transport must handle with storage."""
+    if data in (MENU_SUBSCRIBE, FORGET_YES, FORGET_NO):
+        return True
+    for prefix in (SUB_PREFIX, UNSUB_PREFIX):
+        if data.startswith(prefix):
+            return data.removeprefix(prefix) in AREAS
+    return data.startswith(LANG_PREFIX) and data.removeprefix(LANG_PREFIX) in LANGUAGES
