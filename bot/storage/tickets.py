@@ -1,0 +1,136 @@
+"""Tickets: questions residents send to the staff, the staff's copies and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.columns import utcnow
+from bot.storage.models import Ticket, TicketMessage
+
+
+async def create_ticket(
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    language: str,
+    *,
+    area: str | None = None,
+    shared_name: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket for an existing resident."""
+    ticket = Ticket(
+        chat_id=chat_id,
+        text=text,
+        language=language,
+        area=area,
+        shared_name=shared_name,
+        status="open",
+        created_at=now or utcnow(),
+    )
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+async def open_ticket_count(session: AsyncSession, chat_id: int) -> int:
+    """Open tickets of one resident, for OMRADESBOT_TICKET_LIMIT."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.chat_id == chat_id, Ticket.status == "open")
+    )
+    return int(count or 0)
+
+
+async def open_tickets(session: AsyncSession) -> list[Ticket]:
+    """Every open ticket, oldest first, for /tickets."""
+    rows = await session.scalars(
+        select(Ticket).where(Ticket.status == "open").order_by(Ticket.created_at, Ticket.id)
+    )
+    return list(rows)
+
+
+async def get_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """The ticket with this id, freshly read."""
+    return await session.get(Ticket, ticket_id, populate_existing=True)
+
+
+async def record_ticket_message(
+    session: AsyncSession, ticket_id: int, staff_chat_id: int, message_id: int
+) -> None:
+    """Remember the staff-chat message showing the ticket, so replying to it answers it."""
+    session.add(
+        TicketMessage(ticket_id=ticket_id, staff_chat_id=staff_chat_id, message_id=message_id)
+    )
+    await session.flush()
+
+
+async def ticket_for_message(
+    session: AsyncSession, staff_chat_id: int, message_id: int
+) -> Ticket | None:
+    """The ticket shown by a staff-chat message, or None for any other message."""
+    return await session.scalar(
+        select(Ticket)
+        .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+        .where(TicketMessage.staff_chat_id == staff_chat_id, TicketMessage.message_id == message_id)
+    )
+
+
+async def answer_ticket(
+    session: AsyncSession,
+    ticket_id: int,
+    answer: str,
+    *,
+    answered_by: int,
+    now: dt.datetime | None = None,
+) -> Ticket | None:
+    """Record the staff's answer; None when the ticket is missing or no longer open.
+
+    The row is locked (PostgreSQL) so two staff members answering at once cannot both win.
+    """
+    ticket = await session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if ticket is None or ticket.status != "open":
+        return None
+    ticket.status = "answered"
+    ticket.answer = answer
+    ticket.answered_by = answered_by
+    ticket.answered_at = now or utcnow()
+    await session.flush()
+    return ticket
+
+
+async def close_ticket(
+    session: AsyncSession, ticket_id: int, *, now: dt.datetime | None = None
+) -> Ticket | None:
+    """Close an open ticket without an answer; None when missing or no longer open."""
+    ticket = await session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if ticket is None or ticket.status != "open":
+        return None
+    ticket.status = "closed"
+    ticket.closed_at = now or utcnow()
+    await session.flush()
+    return ticket
+
+
+async def prune_tickets(session: AsyncSession, older_than: dt.datetime) -> int:
+    """Delete answered or closed tickets created before `older_than`; return how many."""
+    result = await session.execute(
+        delete(Ticket)
+        .where(Ticket.status != "open", Ticket.created_at < older_than)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
