@@ -1,0 +1,53 @@
+"""Shared fixtures: the real content, a tiny stand-alone content set, and breakable copies."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content, load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+MIN_FAQ = Path(__file__).resolve().parent / "data" / "content_min" / "faq.yaml"
+
+MakeContent = Callable[..., Path]
+
+
+def _copy_content(target: Path, *, minimal: bool) -> Path:
+    """Copy ./content to `target`; with `minimal`, swap in the tiny test FAQ."""
+    shutil.copytree(CONTENT_DIR, target)
+    if minimal:
+        shutil.copyfile(MIN_FAQ, target / "faq.yaml")
+    return target
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The real content in ./content, loaded once per test run."""
+    return load_content(CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def min_content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A content directory with the tiny FAQ of tests/data/content_min and the real texts."""
+    return _copy_content(tmp_path_factory.mktemp("content") / "content", minimal=True)
+
+
+@pytest.fixture(scope="session")
+def min_content(min_content_dir: Path) -> Content:
+    """The tiny content set, loaded."""
+    return load_content(min_content_dir)
+
+
+@pytest.fixture
+def tmp_content(tmp_path: Path) -> MakeContent:
+    """Return `make(minimal=False, name="content")`: a fresh copy of the content to break."""
+
+    def make(*, minimal: bool = False, name: str = "content") -> Path:
+        return _copy_content(tmp_path / name, minimal=minimal)
+
+    return make
