@@ -57,7 +57,14 @@ def database_url(raw: str) -> URL:
             )
         if not is_memory(url):
             assert url.database is not None
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            directory = Path(url.database).expanduser().parent
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ConfigError(
+                    f"OMRADESBOT_DATABASE_URL: cannot create the directory {directory}: "
+                    f"{error.strerror}"
+                ) from error
     elif not url.database:
         raise ConfigError("OMRADESBOT_DATABASE_URL names no PostgreSQL database (…:5432/<db>)")
     return url
