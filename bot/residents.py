@@ -1,0 +1,427 @@
+"""The resident-facing core: answering, subscriptions, language, /mydata and /forget.
+
+Transports (Telegram) call one method per resident action and render the `Reply` values it
+returns. Storage is reached through the query functions in `bot.storage`, one unit of work per
+action. No Telegram types here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content import AREAS, DEFAULT_LANG, LANGUAGES, Area, Content, Lang
+from bot.dialogue import (
+    FORGET_NO,
+    FORGET_YES,
+    LANG_PREFIX,
+    MAX_TEXT,
+    MENU_SUBSCRIBE,
+    SUB_PREFIX,
+    UNSUB_PREFIX,
+    Dialogue,
+    Reply,
+)
+from bot.errors import ContentError
+from bot.flood import FloodGate, Verdict
+from bot.storage import privacy, questions
+from bot.storage import residents as store
+
+if TYPE_CHECKING:
+    from bot.services import ContentHolder
+
+log = logging.getLogger(__name__)
+
+# UI strings this module needs beyond the dialogue's, with their placeholders.
+RESIDENT_TEXTS: Mapping[str, frozenset[str]] = {
+    "command_start": frozenset(),
+    "private_only": frozenset(),
+    "area_unknown": frozenset(),
+    "subscribed": frozenset({"area"}),
+    "already_subscribed": frozenset({"area"}),
+    "unsubscribed": frozenset({"area"}),
+    "not_subscribed": frozenset({"area"}),
+    "no_subscriptions": frozenset(),
+    "language_set": frozenset(),
+    "mydata_nothing": frozenset(),
+    "mydata_intro": frozenset(),
+    "mydata_chat": frozenset({"chat_id"}),
+    "mydata_since": frozenset({"date"}),
+    "mydata_language": frozenset({"language"}),
+    "mydata_language_auto": frozenset({"language"}),
+    "mydata_subscriptions": frozenset({"areas"}),
+    "mydata_subscriptions_none": frozenset(),
+    "mydata_paused": frozenset({"area"}),
+    "mydata_questions": frozenset({"count", "days"}),
+    "mydata_question": frozenset({"date", "text"}),
+    "mydata_footer": frozenset(),
+    "forgotten": frozenset(),
+    "forget_kept": frozenset(),
+}
+
+# What residents type for an area or a language, after folding case and å/ä/ö.
+_AREA_WORDS: Mapping[str, Area] = {
+    "balltorp": "balltorp",
+    "kallered": "kallered",
+    "all": "all",
+    "alla": "all",
+    "bada": "all",
+    "both": "all",
+}
+_LANGUAGE_WORDS: Mapping[str, Lang] = {
+    "sv": "sv",
+    "svenska": "sv",
+    "swedish": "sv",
+    "se": "sv",
+    "en": "en",
+    "engelska": "en",
+    "english": "en",
+}
+
+
+def check_texts(content: Content) -> None:
+    """Raise ContentError naming each UI string this module needs that texts.yaml lacks."""
+    where = content.directory / "texts.yaml"
+    problems = []
+    for key, allowed in RESIDENT_TEXTS.items():
+        strings = content.texts.strings.get(key)
+        if strings is None:
+            problems.append(f"{where}: {key}: missing (the Telegram bot needs it)")
+            continue
+        for lang, template in strings.items():
+            try:
+                template.format(**dict.fromkeys(allowed, ""))
+            except (KeyError, IndexError, ValueError):
+                problems.append(
+                    f"{where}: {key}: '{lang}' uses a placeholder other than "
+                    f"{', '.join(sorted(allowed)) or 'none'}"
+                )
+    if problems:
+        raise ContentError(problems)
+
+
+def fold(word: str) -> str:
+    """Lowercase without accents, so 'Kållered', 'kallered' and 'KÅLLERED' are one word."""
+    decomposed = unicodedata.normalize("NFKD", word.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_area(word: str | None) -> Area | None:
+    """The area a resident named ('Kållered', 'alla', 'both', ...), or None."""
+    return _AREA_WORDS.get(fold(word)) if word else None
+
+
+def parse_language(word: str | None) -> Lang | None:
+    """The language a resident named ('sv', 'English', 'svenska', ...), or None."""
+    return _LANGUAGE_WORDS.get(fold(word)) if word else None
+
+
+def language_from_telegram(code: str | None) -> Lang:
+    """Swedish unless Telegram says the resident's app speaks English."""
+    return "en" if code and code.lower().startswith("en") else DEFAULT_LANG
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who wrote: the chat to answer (and the only thing stored) and Telegram's language hint.
+
+    Only private chats are residents: in a group the bot answers but stores nothing.
+    """
+
+    chat_id: int
+    private: bool = True
+    language_code: str | None = None
+
+    @property
+    def hinted_language(self) -> Lang:
+        """The language Telegram suggests for this resident."""
+        return language_from_telegram(self.language_code)
+
+
+class Residents:
+    """Resident actions in, `Reply` values out; one database transaction per action."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: ContentHolder,
+        clock: Callable[[], dt.datetime],
+        flood: FloodGate,
+        *,
+        retention: dt.timedelta,
+    ) -> None:
+        self._sessions = sessions
+        self._content = content
+        self._clock = clock
+        self._flood = flood
+        self._retention = retention
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @property
+    def _dialogue(self) -> Dialogue:
+        return self._content.current.dialogue
+
+    def _t(self, key: str, lang: Lang, **values: object) -> str:
+        return self._content.current.content.texts.get(key, lang, **values)
+
+    async def language(self, caller: Caller) -> Lang:
+        """The language to answer in: the resident's choice, else Telegram's hint."""
+        if not caller.private:
+            return caller.hinted_language
+        async with self._sessions() as session:
+            resident = await store.get_resident(session, caller.chat_id)
+        if resident is not None and resident.language_chosen and resident.language in LANGUAGES:
+            return resident.language
+        return caller.hinted_language
+
+    def _private_only(self, lang: Lang) -> Reply:
+        return Reply(self._t("private_only", lang))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def start(self, caller: Caller) -> Reply:
+        """/start: the welcome with the main menu; nothing is stored yet."""
+        return self._dialogue.welcome(await self.language(caller))
+
+    async def help(self, caller: Caller) -> Reply:
+        """/help: the commands."""
+        return self._dialogue.help(await self.language(caller))
+
+    async def topics(self, caller: Caller) -> Reply:
+        """/faq: the topic buttons."""
+        return self._dialogue.topics(await self.language(caller))
+
+    async def milestones(self, caller: Caller) -> Reply:
+        """/milestones: the timeline, past and coming."""
+        return self._dialogue.milestones(await self.language(caller), self._clock())
+
+    async def ask(self, caller: Caller, text: str) -> Reply:
+        """Free text: the answer; in a private chat the question is logged for staff statistics."""
+        lang = await self.language(caller)
+        reply = self._dialogue.answer(text, lang)
+        # Greetings and thanks are not questions; logging them would skew the statistics.
+        if caller.private and reply.smalltalk is None and text.strip():
+            async with self._sessions.begin() as session:
+                await questions.log_question(
+                    session,
+                    caller.chat_id,
+                    text,
+                    lang,
+                    topic=reply.topic,
+                    score=reply.score,
+                    answered=reply.topic is not None,
+                    now=self._clock(),
+                )
+        return reply
+
+    # --- buttons ------------------------------------------------------------------------------
+
+    async def press(self, caller: Caller, data: str) -> Reply:
+        """A button press; unknown, old or forged data gets a harmless notice."""
+        lang = await self.language(caller)
+        reply = self._dialogue.press(data, lang, self._clock())
+        if reply is not None:
+            return reply
+        if data == MENU_SUBSCRIBE:
+            return await self.subscribe(caller, None)
+        if data.startswith(SUB_PREFIX):
+            return await self.subscribe(caller, data.removeprefix(SUB_PREFIX))
+        if data.startswith(UNSUB_PREFIX):
+            return await self.unsubscribe(caller, data.removeprefix(UNSUB_PREFIX))
+        if data.startswith(LANG_PREFIX):
+            return await self.set_language(caller, data.removeprefix(LANG_PREFIX))
+        if data == FORGET_YES:
+            return await self.forget(caller)
+        if data == FORGET_NO:
+            return Reply(self._t("forget_kept", lang))
+        return self._dialogue.expired_button(lang)
+
+    # --- subscriptions ------------------------------------------------------------------------
+
+    async def subscribe(self, caller: Caller, word: str | None) -> Reply:
+        """/subscribe [area]: at once with an area, else the area buttons."""
+        lang = await self.language(caller)
+        if not caller.private:
+            return self._private_only(lang)
+        area = parse_area(word)
+        if area is None:
+            menu = self._dialogue.subscribe_menu(lang)
+            if word:
+                return Reply(self._t("area_unknown", lang), menu.buttons)
+            return menu
+        async with self._sessions.begin() as session:
+            await store.get_or_create_resident(session, caller.chat_id, lang, now=self._clock())
+            added = await store.subscribe(session, caller.chat_id, [area], now=self._clock())
+        name = self._dialogue.area_name(area, lang)
+        return Reply(self._t("subscribed" if added else "already_subscribed", lang, area=name))
+
+    async def unsubscribe(self, caller: Caller, word: str | None) -> Reply:
+        """/unsubscribe [area]: at once with an area, else buttons for the resident's areas."""
+        lang = await self.language(caller)
+        if not caller.private:
+            return self._private_only(lang)
+        area = parse_area(word)
+        if area is None:
+            async with self._sessions() as session:
+                current = await store.subscriptions_of(session, caller.chat_id)
+            if not current:
+                return Reply(self._t("no_subscriptions", lang))
+            areas: list[Area] = [a for a in AREAS if a in current]
+            if len(areas) > 1:
+                areas.append("all")
+            menu = self._dialogue.unsubscribe_menu(lang, areas)
+            if word:
+                return Reply(self._t("area_unknown", lang), menu.buttons)
+            return menu
+        async with self._sessions.begin() as session:
+            removed = await store.unsubscribe(session, caller.chat_id, [area])
+        name = self._dialogue.area_name(area, lang)
+        return Reply(self._t("unsubscribed" if removed else "not_subscribed", lang, area=name))
+
+    # --- language -----------------------------------------------------------------------------
+
+    async def set_language(self, caller: Caller, word: str | None) -> Reply:
+        """/language [sv|en]: remember the choice (private chats), else offer the buttons."""
+        lang = await self.language(caller)
+        chosen = parse_language(word)
+        if chosen is None:
+            return self._dialogue.language_menu(lang)
+        if not caller.private:
+            return self._private_only(lang)
+        async with self._sessions.begin() as session:
+            await store.set_language(session, caller.chat_id, chosen, now=self._clock())
+        return Reply(self._t("language_set", chosen))
+
+    # --- privacy ------------------------------------------------------------------------------
+
+    async def mydata(self, caller: Caller) -> tuple[Reply, ...]:
+        """/mydata: everything stored about the resident, split to fit Telegram's message size."""
+        lang = await self.language(caller)
+        if not caller.private:
+            return (self._private_only(lang),)
+        async with self._sessions() as session:
+            data = await privacy.resident_data(session, caller.chat_id)
+        if data.empty:
+            return (Reply(self._t("mydata_nothing", lang)),)
+        return tuple(Reply(chunk) for chunk in _chunks(self._describe(data, lang)))
+
+    def _describe(self, data: privacy.ResidentData, lang: Lang) -> list[str]:
+        zone = self._clock().tzinfo
+        lines = [self._t("mydata_intro", lang), ""]
+        resident = data.resident
+        if resident is not None:
+            language_name = self._t(f"language_name_{resident.language}", lang)
+            language_key = "mydata_language" if resident.language_chosen else "mydata_language_auto"
+            lines += [
+                self._t("mydata_chat", lang, chat_id=resident.chat_id),
+                self._t("mydata_since", lang, date=resident.created_at.astimezone(zone).date()),
+                self._t(language_key, lang, language=language_name),
+            ]
+        active = [s.area for s in data.subscriptions if s.active]
+        paused = [s.area for s in data.subscriptions if not s.active]
+        if active:
+            names = ", ".join(self._dialogue.area_name(a, lang) for a in _areas(active))
+            lines.append(self._t("mydata_subscriptions", lang, areas=names))
+        else:
+            lines.append(self._t("mydata_subscriptions_none", lang))
+        lines.extend(
+            self._t("mydata_paused", lang, area=self._dialogue.area_name(a, lang))
+            for a in _areas(paused)
+        )
+        if data.questions:
+            days = self._retention.days
+            lines += ["", self._t("mydata_questions", lang, count=len(data.questions), days=days)]
+            for question in data.questions:
+                when = question.asked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                lines.append(self._t("mydata_question", lang, date=when, text=question.text))
+        # Issue 5: list the resident's tickets here (they are in `data` once storage has them).
+        lines += ["", self._t("mydata_footer", lang)]
+        return lines
+
+    async def forget_confirm(self, caller: Caller) -> Reply:
+        """/forget: ask with a button before erasing anything."""
+        lang = await self.language(caller)
+        if not caller.private:
+            return self._private_only(lang)
+        return self._dialogue.forget_confirm(lang)
+
+    async def forget(self, caller: Caller) -> Reply:
+        """The confirm button of /forget: erase every row about the resident, then say so."""
+        lang = await self.language(caller)
+        if not caller.private:
+            return self._private_only(lang)
+        async with self._sessions.begin() as session:
+            await privacy.forget_resident(session, caller.chat_id)
+        self._flood.forget(caller.chat_id)
+        log.info("a resident asked to be forgotten; their rows are deleted")
+        return Reply(self._t("forgotten", lang))
+
+    async def prune_questions(self) -> int:
+        """Delete logged questions older than the retention period; return how many."""
+        cutoff = self._clock() - self._retention
+        async with self._sessions.begin() as session:
+            count = await questions.prune_questions(session, cutoff)
+        log.info("pruned %d questions asked before %s", count, cutoff.date())
+        return count
+
+    # --- notices ------------------------------------------------------------------------------
+
+    def admit(self, caller: Caller) -> Verdict:
+        """Count one message against the flood limit and say whether to answer it."""
+        return self._flood.check(caller.chat_id)
+
+    async def flood_notice(self, caller: Caller) -> Reply:
+        """The one polite notice when a resident writes faster than the limit."""
+        return self._dialogue.flood_notice(await self.language(caller))
+
+    async def unknown_command(self, caller: Caller) -> Reply:
+        """A command the bot does not have."""
+        return self._dialogue.unknown_command(await self.language(caller))
+
+    async def non_text(self, caller: Caller) -> Reply:
+        """A sticker, photo, voice message and the like."""
+        return self._dialogue.non_text(await self.language(caller))
+
+    async def apology(self, caller: Caller) -> Reply:
+        """Something failed: a short apology (in Telegram's language if the database failed)."""
+        try:
+            lang = await self.language(caller)
+        except (SQLAlchemyError, OSError):
+            lang = caller.hinted_language
+        return self._dialogue.apology(lang)
+
+
+def _areas(areas: list[str]) -> list[Area]:
+    return [a for a in AREAS if a in areas]
+
+
+def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Join lines into as few texts of at most `limit` characters as possible."""
+    chunks: list[str] = []
+    current = ""
+    for whole in lines:
+        line = whole
+        # A line longer than a message (never in practice) is split rather than lost.
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks

@@ -1,0 +1,143 @@
+"""The long-lived services the bot runs on: built once at start-up, closed at shutdown.
+
+Transports (Telegram, later the scheduler) reach everything through one `Services` value, so
+nothing is global and tests build their own with a fake clock and a temporary database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.answers import Matcher
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.dialogue import Dialogue
+from bot.errors import StorageError
+from bot.flood import FloodGate
+from bot.residents import Residents, check_texts
+from bot.storage.engine import create_engine, session_factory
+from bot.storage.migrate import current_revision, head_revision, upgrade
+from bot.storage.url import database_url, safe_url
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock(settings: Settings) -> Clock:
+    """The real time, aware, in the bot's time zone."""
+    zone = settings.timezone
+    return lambda: dt.datetime.now(zone)
+
+
+@dataclass(frozen=True)
+class ContentBundle:
+    """Content with the matcher and dialogue built from it; replaced as a whole on reload."""
+
+    content: Content
+    matcher: Matcher
+    dialogue: Dialogue
+
+    @classmethod
+    def build(cls, content: Content) -> ContentBundle:
+        """Build the matcher and dialogue; ContentError if the texts miss a key the bot needs."""
+        matcher = Matcher(content)
+        dialogue = Dialogue(content, matcher)
+        check_texts(content)
+        return cls(content, matcher, dialogue)
+
+
+class ContentHolder:
+    """The live content; `reload()` swaps it in one assignment, so a reader never sees a mix."""
+
+    def __init__(self, bundle: ContentBundle, directory: Path) -> None:
+        self._bundle = bundle
+        self._directory = directory
+
+    @classmethod
+    def load(cls, directory: Path) -> ContentHolder:
+        """Load and validate `directory`; ContentError lists every problem."""
+        return cls(ContentBundle.build(load_content(directory)), directory)
+
+    @property
+    def current(self) -> ContentBundle:
+        """The bundle to use for one whole reply (take it once, then use its parts)."""
+        return self._bundle
+
+    def reload(self) -> ContentBundle:
+        """Re-read the content; on ContentError the old content stays live and the error rises."""
+        bundle = ContentBundle.build(load_content(self._directory))
+        self._bundle = bundle
+        log.info("content reloaded from %s: %d topics", self._directory, len(bundle.content.faq))
+        return bundle
+
+
+@dataclass
+class Services:
+    """Everything long-lived the transports use; see `create`, `prepare_database`, `close`."""
+
+    settings: Settings
+    content: ContentHolder
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    flood: FloodGate
+    residents: Residents
+    # --- issue 4 (scheduler, outbox sender) and issue 5 (tickets): add fields below, each
+    # with a default, and start/stop them in bot/telegram/app.py's post_init/post_shutdown.
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        content: ContentHolder | None = None,
+        clock: Clock | None = None,
+    ) -> Services:
+        """Build the services; nothing connects to the database until first use."""
+        content = content or ContentHolder.load(settings.content_dir)
+        clock = clock or system_clock(settings)
+        engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        flood = FloodGate(settings.flood_limit, clock)
+        residents = Residents(
+            sessions,
+            content,
+            clock,
+            flood,
+            retention=dt.timedelta(days=settings.question_retention_days),
+        )
+        return cls(settings, content, engine, sessions, clock, flood, residents)
+
+    async def prepare_database(self) -> None:
+        """Migrate the embedded SQLite database; refuse any other database that is not at head.
+
+        An operator's PostgreSQL is migrated only on request (`omradesbot db upgrade`), so a
+        deploy never changes a shared schema behind their back.
+        """
+        await prepare_database(self.settings.database_url, self.engine)
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()
+
+
+async def prepare_database(raw_url: str, engine: AsyncEngine | None = None) -> None:
+    """See `Services.prepare_database`; usable before any services exist."""
+    url = database_url(raw_url)
+    target = engine or url
+    if url.get_backend_name() == "sqlite":
+        await upgrade(target)
+        return
+    current, head = await current_revision(target), head_revision()
+    if current != head:
+        raise StorageError(
+            f"the database {safe_url(url)} is at revision {current or 'none (empty)'}, "
+            f"but this version of the bot needs {head}. Run `omradesbot db upgrade` first."
+        )

@@ -1,0 +1,1 @@
+"""The python-telegram-bot adapter: application, thin handlers, keyboards, filters, logging."""

@@ -1,0 +1,121 @@
+"""Build the Telegram `Application`: one builder chain, every handler registered in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.dialogue import COMMANDS
+from bot.services import Services
+from bot.telegram import handlers
+from bot.telegram.commands import set_command_menus
+from bot.telegram.context import CONTEXT_TYPES, BotApplication
+from bot.telegram.filters import Addressed
+from bot.telegram.jobs import schedule_housekeeping
+
+log = logging.getLogger(__name__)
+
+# Only what the handlers use; edited messages and channel posts never reach the bot.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+# Handler groups run in order; a handler raising ApplicationHandlerStop ends the update there.
+GROUP_ADDRESSED = -2  # drop group messages not meant for the bot
+GROUP_FLOOD = -1  # count every remaining message against the flood limit
+GROUP_MAIN = 0  # within a group, the first matching handler wins
+
+# The handler of each resident command in bot.dialogue.COMMANDS (English name -> handler).
+COMMAND_HANDLERS = {
+    "faq": handlers.faq,
+    "subscribe": handlers.subscribe,
+    "unsubscribe": handlers.unsubscribe,
+    "milestones": handlers.milestones,
+    "language": handlers.language,
+    "mydata": handlers.mydata,
+    "forget": handlers.forget,
+    "help": handlers.help_command,
+}
+
+
+def build_application(services: Services) -> BotApplication:
+    """The bot for `services.settings`, ready for `run_polling()` (or initialize/start in tests)."""
+    settings = services.settings
+    application: BotApplication = (
+        Application.builder()
+        .token(settings.require_token().reveal())
+        .base_url(settings.telegram_api_url)
+        .context_types(CONTEXT_TYPES)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data.services = services
+    register_handlers(application, services)
+    return application
+
+
+def register_handlers(application: BotApplication, services: Services) -> None:
+    """Every handler of the bot, in the order and groups that decide who answers what."""
+    private_or_addressed = Addressed(services.settings.staff_ids)
+    # Only new messages: status updates (members joining, pins) are not residents talking.
+    message = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
+
+    # Group -2: in group chats, anything not addressed to the bot stops here, silently.
+    application.add_handler(
+        MessageHandler(message & ~private_or_addressed, handlers.ignore_unaddressed),
+        group=GROUP_ADDRESSED,
+    )
+    # Group -1: the flood gate sees every message that will be answered; it stops the update
+    # (after one notice) when a chat writes faster than the limit. Button presses are not
+    # counted: each must be answered, and they are cheap.
+    application.add_handler(MessageHandler(message, handlers.check_flood), group=GROUP_FLOOD)
+
+    # Group 0, resident commands, each under its English name and Swedish alias.
+    application.add_handler(CommandHandler("start", handlers.start), group=GROUP_MAIN)
+    for command in COMMANDS:
+        application.add_handler(
+            CommandHandler((command.name, command.alias), COMMAND_HANDLERS[command.name]),
+            group=GROUP_MAIN,
+        )
+
+    # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
+    # fallbacks below, so /broadcast and friends are not answered as unknown commands.
+
+    # Group 0, the rest: button presses, free text, then fallbacks. Order matters: text before
+    # the unknown-command catch-all, which must come after every CommandHandler.
+    application.add_handler(CallbackQueryHandler(handlers.button), group=GROUP_MAIN)
+    application.add_handler(
+        MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.ask), group=GROUP_MAIN
+    )
+    application.add_handler(
+        MessageHandler(message & filters.COMMAND, handlers.unknown_command), group=GROUP_MAIN
+    )
+    application.add_handler(
+        MessageHandler(message & ~filters.TEXT, handlers.non_text), group=GROUP_MAIN
+    )
+
+    application.add_error_handler(handlers.report_error)
+
+
+async def _post_init(application: BotApplication) -> None:
+    """Start the long-lived services once the bot is connected, before the first update."""
+    services = application.bot_data.services
+    await services.prepare_database()
+    await services.residents.prune_questions()
+    await set_command_menus(application.bot, services.content.current.content.texts)
+    schedule_housekeeping(application)
+    # ISSUE 4: start the outbox sender and rebuild the reminder jobs here.
+    log.info("bot @%s is ready", application.bot.username)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close the long-lived services after the last update was handled."""
+    # ISSUE 4: stop the outbox sender here, before the database closes.
+    await application.bot_data.services.close()

@@ -1,0 +1,23 @@
+"""The command menus Telegram shows, generated from the dialogue's commands and texts.yaml."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand
+
+from bot.content import Lang, Texts
+from bot.dialogue import COMMANDS
+
+
+def command_menu(texts: Texts, lang: Lang) -> list[BotCommand]:
+    """/start, then every command under its name in `lang` (Swedish aliases for Swedish)."""
+    menu = [BotCommand("start", texts.get("command_start", lang))]
+    for command in COMMANDS:
+        name = command.alias if lang == "sv" else command.name
+        menu.append(BotCommand(name, texts.get(command.description_key, lang)))
+    return menu
+
+
+async def set_command_menus(bot: Bot, texts: Texts) -> None:
+    """Swedish for everyone by default; English for Telegram apps set to English."""
+    await bot.set_my_commands(command_menu(texts, "sv"))
+    await bot.set_my_commands(command_menu(texts, "en"), language_code="en")

@@ -1,0 +1,174 @@
+"""Thin handlers: read the update, make one call into the core, send the replies it returns."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.dialogue import Reply
+from bot.flood import Verdict
+from bot.residents import Caller
+from bot.telegram.context import BotContext
+from bot.telegram.filters import without_mention
+from bot.telegram.keyboards import inline_keyboard
+
+log = logging.getLogger(__name__)
+
+
+def caller_of(update: Update) -> Caller:
+    """The chat to answer and Telegram's language hint; never a name or username."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        raise ValueError("an update without a chat has no one to answer")
+    return Caller(
+        chat_id=chat.id,
+        private=chat.type == ChatType.PRIVATE,
+        language_code=user.language_code if user is not None else None,
+    )
+
+
+async def send(update: Update, context: BotContext, replies: Reply | Iterable[Reply]) -> None:
+    """Send replies to the update's chat as plain text: user text is never parsed as markup."""
+    chat = update.effective_chat
+    assert chat is not None
+    for reply in (replies,) if isinstance(replies, Reply) else replies:
+        await context.bot.send_message(
+            chat.id, reply.text, reply_markup=inline_keyboard(reply), parse_mode=None
+        )
+
+
+def _argument(context: BotContext) -> str | None:
+    return " ".join(context.args) if context.args else None
+
+
+# --- gates (groups -2 and -1) ------------------------------------------------------------------
+
+
+async def ignore_unaddressed(update: Update, context: BotContext) -> None:
+    """Stop here: a group message not meant for the bot."""
+    raise ApplicationHandlerStop
+
+
+async def check_flood(update: Update, context: BotContext) -> None:
+    """Let the message through, or say once that it is too many, then stay silent."""
+    caller = caller_of(update)
+    verdict = context.services.residents.admit(caller)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.NOTICE:
+        await send(update, context, await context.services.residents.flood_notice(caller))
+    raise ApplicationHandlerStop
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: the welcome and the main menu."""
+    await send(update, context, await context.services.residents.start(caller_of(update)))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help, /hjalp: what the bot can do."""
+    await send(update, context, await context.services.residents.help(caller_of(update)))
+
+
+async def faq(update: Update, context: BotContext) -> None:
+    """/faq, /fragor: the topics as buttons."""
+    await send(update, context, await context.services.residents.topics(caller_of(update)))
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    """/subscribe, /prenumerera [balltorp|kallered|all]."""
+    reply = await context.services.residents.subscribe(caller_of(update), _argument(context))
+    await send(update, context, reply)
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    """/unsubscribe, /avsluta [balltorp|kallered|all]."""
+    reply = await context.services.residents.unsubscribe(caller_of(update), _argument(context))
+    await send(update, context, reply)
+
+
+async def milestones(update: Update, context: BotContext) -> None:
+    """/milestones, /tidslinje: the timeline of the move."""
+    await send(update, context, await context.services.residents.milestones(caller_of(update)))
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """/language, /sprak [sv|en]."""
+    reply = await context.services.residents.set_language(caller_of(update), _argument(context))
+    await send(update, context, reply)
+
+
+async def mydata(update: Update, context: BotContext) -> None:
+    """/mydata, /minadata: everything stored about the resident."""
+    await send(update, context, await context.services.residents.mydata(caller_of(update)))
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """/forget, /glom: ask for confirmation before erasing."""
+    reply = await context.services.residents.forget_confirm(caller_of(update))
+    await send(update, context, reply)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not have: a hint towards /help."""
+    reply = await context.services.residents.unknown_command(caller_of(update))
+    await send(update, context, reply)
+
+
+# --- messages and buttons ------------------------------------------------------------------------
+
+
+async def ask(update: Update, context: BotContext) -> None:
+    """Free text: the answer, 'did you mean' buttons, or an honest 'I don't know'."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    text = without_mention(message.text, context.bot.username)
+    await send(update, context, await context.services.residents.ask(caller_of(update), text))
+
+
+async def non_text(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice and the like: the bot understands text."""
+    await send(update, context, await context.services.residents.non_text(caller_of(update)))
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """Any button press; the query is always answered so the button stops spinning."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if update.effective_chat is None:  # the message is gone; nowhere to answer
+        return
+    reply = await context.services.residents.press(caller_of(update), query.data or "")
+    await send(update, context, reply)
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+async def report_error(update: object, context: BotContext) -> None:
+    """Log a handler failure with its traceback, then apologise to the resident."""
+    log.error(
+        "handling update %s failed",
+        update.update_id if isinstance(update, Update) else None,
+        exc_info=context.error,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        # Already answered by the handler, or too old to answer: either way, carry on.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    try:
+        await send(update, context, await context.services.residents.apology(caller_of(update)))
+    except TelegramError as exc:
+        log.warning("could not send the apology: %s", exc)

@@ -1,0 +1,34 @@
+"""Housekeeping jobs run by PTB's JobQueue: pruning old questions, freeing flood-gate memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.telegram.context import BotApplication, BotContext
+
+PRUNE_AT = dt.time(3, 30)  # a quiet hour, local time
+FLOOD_SWEEP_EVERY = dt.timedelta(minutes=10)
+
+
+async def prune_questions(context: BotContext) -> None:
+    """Delete logged questions older than the retention period."""
+    await context.services.residents.prune_questions()
+
+
+async def sweep_flood_gate(context: BotContext) -> None:
+    """Forget the message times of chats that have been quiet for a minute."""
+    context.services.flood.sweep()
+
+
+def schedule_housekeeping(application: BotApplication) -> None:
+    """Add the daily prune and the flood-gate sweep to the application's job queue."""
+    services = application.bot_data.services
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    job_queue.run_daily(
+        prune_questions,
+        time=PRUNE_AT.replace(tzinfo=services.settings.timezone),
+        name="prune-questions",
+    )
+    job_queue.run_repeating(sweep_flood_gate, interval=FLOOD_SWEEP_EVERY, name="sweep-flood-gate")

@@ -1,0 +1,19 @@
+"""Render the core's buttons as Telegram inline keyboards."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.dialogue import Reply
+
+
+def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's button rows as an inline keyboard, or None when it has no buttons."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            for row in reply.buttons
+        ]
+    )
