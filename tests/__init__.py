@@ -1,0 +1,1 @@
+"""Områdesboten's tests; a package so helpers such as tests.emulator are importable."""
