@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import MakeContent
 
 from bot.cli import main
 from bot.content import Content, load_content
 from bot.dialogue import text_problems
 from bot.errors import ContentError
+from tests.conftest import MakeContent
 
 
 def read(path: Path) -> Any:
