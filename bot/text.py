@@ -1,0 +1,136 @@
+"""Text normalisation for matching: fold diacritics, tokenise, stem Swedish and English words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+from bot.content import Lang
+
+_NON_WORD_RE = re.compile(r"[^a-z0-9]+")
+
+
+def wordset(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text`, for readable word lists."""
+    return frozenset(text.split())
+
+
+_STEMMERS = {
+    "sv": snowballstemmer.stemmer("swedish"),
+    "en": snowballstemmer.stemmer("english"),
+}
+
+# Residents type without å/ä/ö, so everything is compared in folded form; these lists are folded.
+STOPWORDS: dict[Lang, frozenset[str]] = {
+    "sv": wordset(
+        """
+        och i pa med att en ett det den de dem som for till av om har ni vi jag du man kan ska
+        skall blir bli blev kommer komma ar var varit vara sig sin sina sitt er era ert min mitt
+        mina din ditt dina hans hennes deras oss mig dig han hon dom nu da sa men eller inte
+        ocksa aven bara lite mycket nagot nagon nagra nat nan nanting hur vad vilken vilket vilka
+        vem vems nar varfor varifran vart dar har hit dit fran under efter ju val
+        just egentligen liksom typ alltsa hej tja asa ok okej eh hmm dar detta denna dessa annan
+        andra annat allt man mest sjalv sjalva gora gor gjorde gjort far fick
+        fatt finns fanns undrar undra fraga fragor tror tycker vet veta nog ganska rent konkret
+        ligger ligga vill ha idag nu
+        """
+    ),
+    "en": wordset(
+        """
+        a an the is are was were be been being do does did doing have has had having i you he she
+        it we they me him her us them my your his its our their this that these those what which
+        who whom whose when where why how to of in on at by for with about from into over after
+        up down out off again then there here all any both each some such no nor not only
+        own same so than too very can will would should could shall may might must just also
+        and or but if as until while please hi hey ok okay yeah wonder tell know get got going
+        really actually exactly anyway like kind sort thing things one ones today now want
+        """
+    ),
+}
+
+# Question words signal what kind of answer is wanted (a time, a person, a reason, a place) even
+# though they carry no topic on their own.
+QUESTION_WORDS: dict[str, str] = {
+    "nar": "when",
+    "when": "when",
+    "vem": "who",
+    "vilka": "which",
+    "who": "who",
+    "varfor": "why",
+    "why": "why",
+    "hur": "how",
+    "how": "how",
+    "var": "where",
+    "vart": "where",
+    "where": "where",
+    "vad": "what",
+    "what": "what",
+    "vilken": "which",
+    "vilket": "which",
+    "which": "which",
+}
+
+
+@lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Casefold, strip diacritics (å->a, ä->a, ö->o, é->e) and turn punctuation into spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD_RE.sub(" ", stripped.replace("ß", "ss")).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Split `text` into folded word tokens."""
+    return fold(text).split()
+
+
+@lru_cache(maxsize=16384)
+def stem(token: str, lang: Lang) -> str:
+    """Return the Snowball stem of a folded token in `lang`."""
+    stemmed: str = _STEMMERS[lang].stemWord(token)
+    # Snowball keeps the Swedish definite neuter "-et" (arbetet, beslutet, bolaget); residents use
+    # it all the time, so it is removed to meet the indefinite form's stem.
+    if lang == "sv" and len(stemmed) > 5 and stemmed.endswith("et"):
+        stemmed = stemmed[:-2]
+    return stemmed
+
+
+# Verb phrases whose words are empty alone ("vara med" = take part); joined into one token.
+_PHRASES: dict[str, str] = {
+    "vara med": "varamed",
+    "va med": "varamed",
+    "ta del": "varamed",
+    "take part": "varamed",
+    "hjalpa till": "hjalpatill",
+    "help out": "hjalpatill",
+    "hur lange": "hurlange",
+    "how long": "hurlange",
+    "sen nar": "sedannar",
+    "sedan nar": "sedannar",
+    "since when": "sedannar",
+}
+_PHRASE_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b")
+
+# Past tense separates "when did it start" (2009) from "when does it start" (2021).
+_PAST_SV = frozenset({"borjade", "startade", "kom", "blev", "beslutade", "bestamde", "valde"})
+_PAST_EN = frozenset({"did", "was", "were", "began", "started", "decided", "chose", "came"})
+
+
+def words(text: str) -> list[str]:
+    """Folded tokens of `text` with known verb phrases joined and a past-tense marker added."""
+    folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], fold(text))
+    result = folded.split()
+    if any(w in _PAST_SV or w in _PAST_EN or (w.endswith("ade") and len(w) > 5) for w in result):
+        result.append(PAST_MARKER)
+    return result
+
+
+PAST_MARKER = "~past"
+
+
+def is_stopword(token: str) -> bool:
+    """True for a folded token that carries no topic in either language."""
+    return token in STOPWORDS["sv"] or token in STOPWORDS["en"]
