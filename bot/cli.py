@@ -226,6 +226,77 @@ def run_check_content(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS
 
 
+# --- run -----------------------------------------------------------------------------------
+
+
+def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot run`."""
+    parser = subparsers.add_parser(
+        "run",
+        help="start the Telegram bot (long polling) with TELEGRAM_BOT_TOKEN",
+        description="Answer residents on Telegram until Ctrl-C or SIGTERM. Settings come from "
+        "the environment (see the README). The embedded SQLite database is migrated at "
+        "start-up; any other database must already be at the newest revision "
+        "('omradesbot db upgrade').",
+    )
+    parser.set_defaults(handler=run_bot)
+
+
+def run_bot(args: argparse.Namespace) -> int:
+    """Start the bot and block until it is stopped."""
+    from bot.config import Settings  # noqa: PLC0415 - keeps `omradesbot --help` instant
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.services import Services  # noqa: PLC0415
+    from bot.telegram.app import build_application, run_polling  # noqa: PLC0415
+    from bot.telegram.logs import configure_logging  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    token = settings.require_token()
+    configure_logging(settings.log_level, secrets=[token.reveal()])
+    try:
+        run_polling(build_application(Services.create(settings)))
+    except StorageError as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+# --- db -------------------------------------------------------------------------------------
+
+
+def add_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot db upgrade`."""
+    parser = subparsers.add_parser("db", help="database maintenance: 'db upgrade'")
+    actions = parser.add_subparsers(dest="db_action", required=True, metavar="ACTION")
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="migrate the database to the newest schema (Alembic)",
+        description="Apply the migrations shipped with the bot to OMRADESBOT_DATABASE_URL. "
+        "Safe to run again: a database at the newest revision is left as it is.",
+    )
+    upgrade.set_defaults(handler=run_db_upgrade)
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate OMRADESBOT_DATABASE_URL to head and say where it is now."""
+    import asyncio  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.migrate import head_revision, upgrade  # noqa: PLC0415
+    from bot.storage.url import database_url, safe_url  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    url = database_url(settings.database_url)
+    try:
+        asyncio.run(upgrade(url))
+    except StorageError as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"database {safe_url(url)} is at revision {head_revision()} (the newest)")
+    return EXIT_OK
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 # One registration function per subcommand; adding one (e.g. `run`, `db`) means one entry here.
@@ -233,6 +304,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     add_ask,
     add_chat,
     add_check_content,
+    add_run,
+    add_db,
 ]
 
 

@@ -61,6 +61,11 @@ def build_application(services: Services) -> BotApplication:
     return application
 
 
+def run_polling(application: BotApplication) -> None:
+    """Answer updates by long polling until SIGINT/SIGTERM; start-up errors propagate."""
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
 def register_handlers(application: BotApplication, services: Services) -> None:
     """Every handler of the bot, in the order and groups that decide who answers what."""
     private_or_addressed = Addressed(services.settings.staff_ids)
