@@ -185,24 +185,32 @@ async def claim_pending(
 
     They become 'sending' with `next_attempt_at = now + lease` and one more attempt. On
     PostgreSQL rows locked by another sender are skipped (FOR UPDATE SKIP LOCKED), so two
-    senders never claim the same row; SQLite has one writer, and the single UPDATE … RETURNING
-    is atomic. Commit right after claiming.
+    senders never claim the same row; on SQLite (one writer) a plain select inside the write
+    transaction, with the UPDATE re-checking that each row is still due. Commit right after
+    claiming, so the locks are held only for this moment.
     """
     due = or_(
         and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
         and_(Delivery.status == "sending", Delivery.next_attempt_at <= now),
     )
-    chosen = (
-        select(Delivery.id)
-        .where(due)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # rendered as nothing on SQLite
+    # Two statements on purpose: PostgreSQL may re-run an `IN (SELECT … LIMIT n FOR UPDATE)`
+    # subquery per row and so update more than n rows.
+    chosen = list(
+        await session.scalars(
+            select(Delivery.id)
+            .where(due)
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # rendered as nothing on SQLite
+        )
     )
+    if not chosen:
+        return []
     lease_until = now + lease
+    # `due` again: on SQLite another process may have claimed a row since our read.
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(chosen.scalar_subquery()), due)
+        .where(Delivery.id.in_(chosen), due)
         .values(
             status="sending",
             attempts=Delivery.attempts + 1,
