@@ -1,0 +1,143 @@
+"""E2E fixtures: the Bot API emulator and the real application polling it, in this process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.config import Secret, Settings
+from bot.services import Services
+from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.context import BotApplication
+from tests.emulator import BotApiEmulator, SentMessage, User, running_emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "4242424242:AAE-e2e-test-token_should-never-be-logged"
+TIMEOUT = 5.0
+
+# Every table that can mention a resident's chat id.
+CHAT_TABLES = ("residents", "subscriptions", "questions", "deliveries", "tickets")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in tests/e2e talks to the emulator over HTTP."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """A fresh Bot API emulator on a free port."""
+    async with running_emulator(TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    """Where the bot's SQLite database lives for one test."""
+    return tmp_path / "data" / "bot.db"
+
+
+@pytest.fixture
+def settings(emulator: BotApiEmulator, db_file: Path) -> Settings:
+    """Settings pointing the bot at the emulator and a temporary SQLite file."""
+    return Settings(
+        telegram_token=Secret(TOKEN),
+        telegram_api_url=emulator.base_url,
+        database_url=f"sqlite:///{db_file}",
+        content_dir=ROOT / "content",
+        flood_limit=20,
+    )
+
+
+@pytest.fixture
+async def application(settings: Settings) -> AsyncIterator[BotApplication]:
+    """The real application, started the way run_polling starts it, polling the emulator."""
+    app = build_application(Services.create(settings))
+    await app.initialize()
+    assert app.post_init is not None
+    assert app.post_shutdown is not None
+    assert app.updater is not None
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+@dataclass
+class Resident:
+    """One person talking to the bot through the emulator, in a private chat by default."""
+
+    emulator: BotApiEmulator
+    user: User
+
+    @property
+    def chat_id(self) -> int:
+        return self.user.id
+
+    async def say(self, text: str, replies: int = 1) -> list[SentMessage]:
+        """Send a text and return the bot's next `replies` messages."""
+        before = self.emulator.count_messages(self.chat_id)
+        await self.emulator.send_text(self.user, text)
+        messages = await self.emulator.wait_for_messages(
+            self.chat_id, before + replies, timeout=TIMEOUT
+        )
+        return messages[before:]
+
+    async def says(self, text: str) -> SentMessage:
+        """Send a text and return the bot's one reply."""
+        (reply,) = await self.say(text)
+        return reply
+
+    async def press(self, message: SentMessage, data: str) -> SentMessage:
+        """Press the button with `data` on `message`; the query must be answered."""
+        before = self.emulator.count_messages(self.chat_id)
+        query_id = await self.emulator.press_button(self.user, message, data=data)
+        await self.emulator.wait_for_callback_answer(query_id, timeout=TIMEOUT)
+        messages = await self.emulator.wait_for_messages(self.chat_id, before + 1, timeout=TIMEOUT)
+        return messages[before]
+
+
+@pytest.fixture
+def resident(emulator: BotApiEmulator, application: BotApplication) -> Resident:
+    """A Swedish-speaking resident (Telegram app in Swedish)."""
+    return Resident(emulator, emulator.user(7001, language_code="sv"))
+
+
+@pytest.fixture
+def english_resident(emulator: BotApiEmulator, application: BotApplication) -> Resident:
+    """A resident whose Telegram app is in English."""
+    return Resident(emulator, emulator.user(7002, language_code="en-GB"))
+
+
+def rows_about(db_file: Path, chat_id: int) -> dict[str, int]:
+    """How many rows each table holds about `chat_id`, read straight from the SQLite file."""
+    engine = create_engine(f"sqlite:///{db_file}")
+    try:
+        with engine.connect() as connection:
+            return {
+                table: connection.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE chat_id = :chat"),  # noqa: S608
+                    {"chat": chat_id},
+                ).scalar_one()
+                for table in CHAT_TABLES
+            }
+    finally:
+        engine.dispose()
+
+
+def labels(message: SentMessage) -> list[str]:
+    """The callback data of every button on a message."""
+    return [b.callback_data or "" for b in message.buttons]
