@@ -129,7 +129,7 @@ def rows_about(db_file: Path, chat_id: int) -> dict[str, int]:
         with engine.connect() as connection:
             return {
                 table: connection.execute(
-                    text(f"SELECT count(*) FROM {table} WHERE chat_id = :chat"),  # noqa: S608
+                    text(f"SELECT count(*) FROM {table} WHERE chat_id = :chat"),
                     {"chat": chat_id},
                 ).scalar_one()
                 for table in CHAT_TABLES
