@@ -34,7 +34,8 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
     """Pick the content directory: --content, else OMRADESBOT_CONTENT_DIR, else ./content."""
     from bot.config import Settings  # noqa: PLC0415 - keeps `omradesbot --help` instant
 
-    path = Path(option) if option else Settings.from_env(environ).content_dir
+    settings = Settings.from_env(environ)  # read even with --content: a bad setting is an error
+    path = Path(option) if option else settings.content_dir
     if not path.is_dir():
         raise ConfigError(
             f"content directory not found: {path.resolve()} "

@@ -174,6 +174,8 @@ def test_invalid_setting_is_reported_without_traceback(
     monkeypatch.setenv("OMRADESBOT_TIMEZONE", "Nowhere/Atlantis")
     assert main(["ask", "hej"]) == 2
     assert "OMRADESBOT_TIMEZONE" in capsys.readouterr().err
+    assert main(["check-content", "--content", str(CONTENT_DIR)]) == 2
+    assert "OMRADESBOT_TIMEZONE" in capsys.readouterr().err
 
 
 def test_broken_content_stops_ask_with_the_problems(
