@@ -78,7 +78,7 @@ class Resident(Base):
     __table_args__ = (CheckConstraint(_one_of("language", get_args(Language)), name="language"),)
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[Language] = mapped_column(String(2))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -115,7 +115,7 @@ class Question(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, _resident_fk())
     asked_at: Mapped[dt.datetime]
     text: Mapped[str] = mapped_column(String(QUESTION_TEXT_LIMIT))
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[Language] = mapped_column(String(2))
     topic: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     answered: Mapped[bool] = mapped_column(Boolean)
@@ -209,7 +209,7 @@ class Delivery(Base):
         Integer, ForeignKey("broadcasts.id", ondelete="CASCADE")
     )
     chat_id: Mapped[int] = mapped_column(BigInteger, _resident_fk())
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[Language] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime]
@@ -236,7 +236,7 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, _resident_fk())
     text: Mapped[str] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[Language] = mapped_column(String(2))
     area: Mapped[str | None] = mapped_column(String(16))
     # Only set when the resident explicitly agreed to share their name with the staff.
     shared_name: Mapped[str | None] = mapped_column(String(200))

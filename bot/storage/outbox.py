@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import utcnow
-from bot.storage.models import ERROR_TEXT_LIMIT, Broadcast, Delivery
+from bot.storage.models import ERROR_TEXT_LIMIT, Broadcast, Delivery, Language
 from bot.storage.residents import Recipient, deactivate_subscriptions
 
 DEFAULT_LEASE = dt.timedelta(seconds=60)
@@ -36,7 +36,7 @@ class ClaimedDelivery:
     id: int
     broadcast_id: int
     chat_id: int
-    language: str
+    language: Language
     attempts: int
     target_message_id: int | None
     lease_until: dt.datetime

@@ -9,7 +9,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import utcnow
-from bot.storage.models import QUESTION_TEXT_LIMIT, Question, Resident
+from bot.storage.models import QUESTION_TEXT_LIMIT, Language, Question, Resident
 from bot.storage.residents import get_or_create_resident
 
 
@@ -32,7 +32,7 @@ async def log_question(
     session: AsyncSession,
     chat_id: int,
     text: str,
-    language: str,
+    language: Language,
     *,
     topic: str | None,
     score: float,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._dialect import insert_ignoring_conflicts
 from bot.storage.columns import utcnow
-from bot.storage.models import SUBSCRIPTION_AREAS, Resident, Subscription
+from bot.storage.models import SUBSCRIPTION_AREAS, Language, Resident, Subscription
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Recipient:
     """Who receives a push, and in which language."""
 
     chat_id: int
-    language: str
+    language: Language
 
 
 def expand_areas(areas: Iterable[str]) -> list[str]:
@@ -36,7 +36,7 @@ def expand_areas(areas: Iterable[str]) -> list[str]:
 
 
 async def get_or_create_resident(
-    session: AsyncSession, chat_id: int, language_hint: str, *, now: dt.datetime | None = None
+    session: AsyncSession, chat_id: int, language_hint: Language, *, now: dt.datetime | None = None
 ) -> Resident:
     """The resident of `chat_id`, created with `language_hint` on first contact.
 
@@ -68,7 +68,7 @@ async def get_resident(session: AsyncSession, chat_id: int) -> Resident | None:
 
 
 async def set_language(
-    session: AsyncSession, chat_id: int, language: str, *, now: dt.datetime | None = None
+    session: AsyncSession, chat_id: int, language: Language, *, now: dt.datetime | None = None
 ) -> Resident:
     """Remember the language the resident chose explicitly."""
     resident = await get_or_create_resident(session, chat_id, language, now=now)

@@ -8,14 +8,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import utcnow
-from bot.storage.models import Ticket, TicketMessage
+from bot.storage.models import Language, Ticket, TicketMessage
 
 
 async def create_ticket(
     session: AsyncSession,
     chat_id: int,
     text: str,
-    language: str,
+    language: Language,
     *,
     area: str | None = None,
     shared_name: str | None = None,
