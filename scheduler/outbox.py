@@ -1,0 +1,431 @@
+"""The delivery outbox sender: drains pending deliveries within Telegram's limits, crash-safely.
+
+Limits: at most `rate` messages in any one-second window overall, evenly spaced, and at most one
+message a second to any one chat (see scheduler/ratelimit.py).
+
+Failures: a 429 pauses every send for `retry_after` and then retries the same message; a 403
+marks the delivery blocked and the resident's subscriptions inactive, with no retry; network
+errors retry with exponential backoff and end as failed after `max_attempts`; any other refusal
+fails at once with Telegram's error text.
+
+Crash safety, and the in-flight window: a row is claimed ('sending', committed) just before
+its send and settled ('sent' with the message id, committed) right after it, each result in
+the next group commit. A SIGKILL can therefore repeat only the rows that were 'sending' at that
+instant: claimed, and sent or about to be, but not yet committed. The sender never holds more
+than `max_in_flight` such rows (default: a fifth of a second's worth at the configured rate,
+at least 2, so 5 at 25/s), which bounds the duplicates after a kill. At start-up the sender
+releases every 'sending' row at once, since only one sender runs per database (issue 6 gives
+that role to one process at a time); a reclaimed row is resent, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import heapq
+import itertools
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content import Lang, Texts
+from bot.dialogue import UNSUB_PREFIX, Button
+from bot.storage import outbox as store
+from bot.storage.columns import utcnow
+from bot.storage.models import Broadcast, Delivery
+from scheduler.messenger import (
+    Buttons,
+    DeliveryError,
+    MessageGoneError,
+    Messenger,
+    PermanentSendError,
+    RateLimitedError,
+    RecipientBlockedError,
+    TransientSendError,
+)
+from scheduler.ratelimit import Clock, RateLimiter, SystemClock
+
+log = logging.getLogger(__name__)
+
+# Kinds that go out as new messages carry an unsubscribe button; retractions delete instead.
+_PUSH_KINDS = ("broadcast", "reminder", "notice")
+MAX_RATE_LIMITED_RETRIES = 20
+
+
+def default_max_in_flight(rate: float) -> int:
+    """A fifth of a second's worth of messages, at least 2: enough to hide network latency."""
+    return max(2, math.ceil(rate / 5))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed delivery; settled in the next group commit."""
+
+    delivery_id: int
+    status: str  # sent | blocked | failed | retry
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+
+
+class Renderer:
+    """A delivery's text and buttons in the recipient's language, from the broadcast row."""
+
+    def __init__(self, texts: Callable[[], Texts]) -> None:
+        self._texts = texts
+
+    def render(self, broadcast: Broadcast, language: str) -> tuple[str, Buttons]:
+        """Text plus an unsubscribe button for pushes (and corrections, which keep it)."""
+        text = broadcast.text_for(language)
+        if broadcast.kind not in (*_PUSH_KINDS, "correction"):
+            return text, ()
+        lang: Lang = "en" if language == "en" else "sv"
+        label = self._texts().get("button_unsubscribe", lang)
+        return text, ((Button(label, UNSUB_PREFIX + broadcast.area),),)
+
+    def report(self, broadcast: Broadcast, counts: store.DeliveryCounts) -> str:
+        """The delivery report staff get when a broadcast (or a correction) has finished."""
+        key = {"correction": "report_correction", "retraction": "report_retraction"}.get(
+            broadcast.kind, "report_broadcast"
+        )
+        subject_id = broadcast.parent_id if broadcast.parent_id is not None else broadcast.id
+        return self._texts().get(
+            key,
+            "sv",
+            id=subject_id,
+            delivered=counts.sent,
+            blocked=counts.blocked,
+            failed=counts.failed,
+        )
+
+
+class Sender:
+    """The one loop that turns pending deliveries into Telegram messages."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        messenger: Messenger,
+        renderer: Renderer,
+        *,
+        rate: float,
+        max_in_flight: int | None = None,
+        max_attempts: int = 5,
+        backoff: float = 2.0,
+        max_backoff: float = 300.0,
+        poll_interval: float = 1.0,
+        clock: Clock | None = None,
+        now: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._messenger = messenger
+        self._renderer = renderer
+        self.limiter = RateLimiter(rate)
+        self.max_in_flight = max_in_flight or default_max_in_flight(rate)
+        self._batch = max(1, min(self.max_in_flight, math.ceil(rate / 20)))
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._poll_interval = poll_interval
+        self._clock = clock or SystemClock()
+        self._now = now
+        self._wake = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._stopping = False
+        self._unsettled = 0  # claimed rows whose outcome is not committed yet: the window
+        self._peak_unsettled = 0
+        self._deferred: list[tuple[float, int, store.ClaimedDelivery]] = []
+        self._tie = itertools.count()
+        self._inflight_chats: set[int] = set()
+        self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._broadcasts: dict[int, Broadcast] = {}
+        self._check_finished = True
+        self._next_finish_check = -math.inf
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most rows ever claimed but not settled at once (never above max_in_flight)."""
+        return self._peak_unsettled
+
+    def wake(self) -> None:
+        """Look for new deliveries now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the sends in flight, settle them, and return from `run`."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self, *, until_idle: bool = False) -> None:
+        """Send until stopped (or, with `until_idle`, until nothing is pending or in flight)."""
+        await self._release_orphans()
+        committer = asyncio.create_task(self._commit_outcomes())
+        try:
+            await self._loop(until_idle=until_idle)
+            while self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._wait_settled()
+            await self._report_finished()
+        finally:
+            committer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await committer
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _loop(self, *, until_idle: bool) -> None:
+        while not self._stopping:
+            if self._check_finished and self._clock.monotonic() >= self._next_finish_check:
+                await self._report_finished()
+            if self._unsettled >= self.max_in_flight and not self._deferred_ready():
+                await self._wait_for_settle()
+                continue
+            started = await self._start_ready_deferred()
+            if started:
+                continue
+            free = self.max_in_flight - self._unsettled
+            claimed = await self._claim(min(free, self._batch)) if free > 0 else []
+            if claimed:
+                for delivery in claimed:
+                    await self._start(delivery)
+                continue
+            if until_idle and self._unsettled == 0 and not self._deferred:
+                await self._wait_settled()
+                if self._check_finished:
+                    await self._report_finished()
+                if not self._check_finished and await self._nothing_pending():
+                    return
+            await self._idle()
+
+    # --- claiming and starting sends ---------------------------------------------------------
+
+    async def _claim(self, limit: int) -> list[store.ClaimedDelivery]:
+        async with self._sessions() as session, session.begin():
+            claimed = await store.claim_pending(session, limit, self._now())
+            missing = [d.broadcast_id for d in claimed if d.broadcast_id not in self._broadcasts]
+            if missing:
+                self._broadcasts.update(await store.broadcasts_by_id(session, missing))
+        self._unsettled += len(claimed)
+        self._peak_unsettled = max(self._peak_unsettled, self._unsettled)
+        return claimed
+
+    async def _start(self, delivery: store.ClaimedDelivery) -> None:
+        """Start one send when both the overall rate and the recipient's chat allow it."""
+        mono = self._clock.monotonic()
+        chat_ready = self.limiter.chat_ready_at(delivery.chat_id, mono)
+        if chat_ready > mono or delivery.chat_id in self._inflight_chats:
+            # Only when two broadcasts reach one chat within a second; it waits its turn here.
+            ready = max(chat_ready, mono + 0.1)
+            heapq.heappush(self._deferred, (ready, next(self._tie), delivery))
+            return
+        await self._wait_for_rate()
+        self.limiter.record(self._clock.monotonic(), delivery.chat_id)
+        self._inflight_chats.add(delivery.chat_id)
+        task = asyncio.create_task(self._send(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _deferred_ready(self) -> bool:
+        return bool(self._deferred) and self._deferred[0][0] <= self._clock.monotonic()
+
+    async def _start_ready_deferred(self) -> bool:
+        started = False
+        while self._deferred_ready():
+            _, _, delivery = heapq.heappop(self._deferred)
+            await self._start(delivery)
+            started = True
+        return started
+
+    async def _wait_for_rate(self) -> None:
+        while True:
+            mono = self._clock.monotonic()
+            ready = self.limiter.ready_at(mono)
+            if ready <= mono:
+                return
+            await self._clock.sleep(ready - mono)
+
+    # --- one send ----------------------------------------------------------------------------
+
+    async def _send(self, delivery: store.ClaimedDelivery) -> None:
+        try:
+            outcome = await self._deliver(delivery)
+        except Exception as exc:  # a bug must not lose the row: retry it like a network error
+            log.exception("delivery %s to chat %s crashed", delivery.id, delivery.chat_id)
+            outcome = self._retry_or_fail(delivery, f"internal error: {exc!r}")
+        finally:
+            self._inflight_chats.discard(delivery.chat_id)
+        self._outcomes.put_nowait(outcome)
+
+    async def _deliver(self, delivery: store.ClaimedDelivery) -> Outcome:
+        broadcast = self._broadcasts[delivery.broadcast_id]
+        text, buttons = self._renderer.render(broadcast, delivery.language)
+        rate_limited = 0
+        while True:
+            try:
+                message_id = await self._call(broadcast.kind, delivery, text, buttons)
+            except RateLimitedError as exc:
+                rate_limited += 1
+                log.warning(
+                    "429 for delivery %s: pausing all sends %.1f s", delivery.id, exc.retry_after
+                )
+                self.limiter.pause(self._clock.monotonic(), exc.retry_after)
+                if rate_limited >= MAX_RATE_LIMITED_RETRIES:
+                    return Outcome(delivery.id, "failed", error=str(exc))
+                await self._wait_for_rate()
+                self.limiter.record(self._clock.monotonic(), delivery.chat_id)
+                continue
+            except RecipientBlockedError as exc:
+                return Outcome(delivery.id, "blocked", error=str(exc))
+            except MessageGoneError:
+                return Outcome(delivery.id, "sent", message_id=delivery.target_message_id)
+            except TransientSendError as exc:
+                return self._retry_or_fail(delivery, str(exc))
+            except (PermanentSendError, DeliveryError) as exc:
+                return Outcome(delivery.id, "failed", error=str(exc))
+            return Outcome(delivery.id, "sent", message_id=message_id)
+
+    async def _call(
+        self, kind: str, delivery: store.ClaimedDelivery, text: str, buttons: Buttons
+    ) -> int | None:
+        target = delivery.target_message_id
+        if kind == "retraction":
+            if target is None:
+                raise PermanentSendError("nothing to delete: no message id stored")
+            await self._messenger.delete(delivery.chat_id, target)
+            return target
+        if kind == "correction":
+            if target is None:
+                raise PermanentSendError("nothing to edit: no message id stored")
+            await self._messenger.edit_text(delivery.chat_id, target, text, buttons)
+            return target
+        return await self._messenger.send_text(delivery.chat_id, text, buttons)
+
+    def _retry_or_fail(self, delivery: store.ClaimedDelivery, error: str) -> Outcome:
+        if delivery.attempts >= self._max_attempts:
+            return Outcome(delivery.id, "failed", error=error)
+        delay = min(self._max_backoff, self._backoff * 2 ** (delivery.attempts - 1))
+        retry_at = self._now() + dt.timedelta(seconds=delay)
+        return Outcome(delivery.id, "retry", error=error, retry_at=retry_at)
+
+    # --- settling ----------------------------------------------------------------------------
+
+    async def _commit_outcomes(self) -> None:
+        """Group commit: whatever finished while the last commit ran goes in the next one."""
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty():
+                batch.append(self._outcomes.get_nowait())
+            try:
+                await self._settle(batch)
+            except Exception:
+                # The rows stay 'sending' and are resent after a restart; never silently dropped.
+                log.exception("could not record %d delivery outcomes", len(batch))
+                await self._clock.sleep(1.0)
+                for outcome in batch:
+                    self._outcomes.put_nowait(outcome)
+                continue
+            self._unsettled -= len(batch)
+            self._check_finished = True
+            self._settled.set()
+
+    async def _settle(self, batch: list[Outcome]) -> None:
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            for outcome in batch:
+                if outcome.status == "sent":
+                    await store.mark_sent(session, outcome.delivery_id, outcome.message_id, now=now)
+                elif outcome.status == "blocked":
+                    await store.mark_blocked(
+                        session, outcome.delivery_id, outcome.error or "", now=now
+                    )
+                elif outcome.status == "failed":
+                    await store.mark_failed(
+                        session, outcome.delivery_id, outcome.error or "", now=now
+                    )
+                else:
+                    assert outcome.retry_at is not None
+                    await store.reschedule(
+                        session, outcome.delivery_id, outcome.retry_at, error=outcome.error, now=now
+                    )
+
+    async def _wait_for_settle(self) -> None:
+        self._settled.clear()
+        if self._unsettled < self.max_in_flight:
+            return
+        timeout = self._poll_interval
+        if self._deferred:
+            timeout = min(timeout, max(0.0, self._deferred[0][0] - self._clock.monotonic()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._settled.wait(), timeout)
+
+    async def _wait_settled(self) -> None:
+        while self._unsettled > len(self._deferred) or not self._outcomes.empty():
+            self._settled.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._settled.wait(), self._poll_interval)
+
+    async def _idle(self) -> None:
+        timeout = self._poll_interval
+        if self._deferred:
+            timeout = min(timeout, max(0.0, self._deferred[0][0] - self._clock.monotonic()))
+        self._wake.clear()
+        wake = asyncio.create_task(self._wake.wait())
+        settled = asyncio.create_task(self._settled.wait())
+        self._settled.clear()
+        try:
+            await asyncio.wait({wake, settled}, timeout=timeout, return_when="FIRST_COMPLETED")
+        finally:
+            wake.cancel()
+            settled.cancel()
+
+    async def _nothing_pending(self) -> bool:
+        async with self._sessions() as session:
+            return await store.pending_count(session) == 0
+
+    async def _release_orphans(self) -> None:
+        """Make rows a killed sender left 'sending' claimable now (their lease is moot)."""
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.status == "sending")
+                .values(status="pending", next_attempt_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        released = int(result.rowcount)  # type: ignore[attr-defined]
+        if released:
+            log.warning("resending %d deliveries left in flight by a stopped sender", released)
+
+    # --- reports -----------------------------------------------------------------------------
+
+    async def _report_finished(self) -> None:
+        # Finding finished broadcasts scans their deliveries, so at most once a second while busy.
+        self._check_finished = False
+        self._next_finish_check = self._clock.monotonic() + 1.0
+        async with self._sessions() as session, session.begin():
+            finished = await store.finish_broadcasts(session)
+            reports = [(b, await store.delivery_counts(session, b.id)) for b in finished]
+        for broadcast, counts in reports:
+            if broadcast.staff_chat_id is None:
+                continue
+            text = self._renderer.report(broadcast, counts)
+            await self._wait_for_rate()
+            self.limiter.record(self._clock.monotonic(), broadcast.staff_chat_id)
+            try:
+                await self._messenger.send_text(broadcast.staff_chat_id, text)
+            except DeliveryError as exc:
+                log.warning("delivery report for broadcast %s not sent: %s", broadcast.id, exc)
+                if isinstance(exc, RateLimitedError):
+                    self.limiter.pause(self._clock.monotonic(), exc.retry_after)
+                if isinstance(exc, RateLimitedError | TransientSendError):
+                    self._check_finished = True
+                    continue
+            async with self._sessions() as session, session.begin():
+                await store.mark_report_sent(session, broadcast.id)
+            self._broadcasts.pop(broadcast.id, None)
