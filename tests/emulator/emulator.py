@@ -239,6 +239,7 @@ class BotApiEmulator:
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._poll_generation = 0
+        self.polls_waiting = 0
         self.rate_limits.reset()
 
     async def reset(self) -> None:
@@ -871,12 +872,16 @@ class BotApiEmulator:
                 or any(self._is_allowed(u) for u in self.updates)
             )
 
-        if timeout > 0:
+        if timeout > 0 and not ready():
+            self.polls_waiting += 1
+            await self._publish()
             try:
                 async with self._cond:
                     await asyncio.wait_for(self._cond.wait_for(ready), timeout)
             except TimeoutError:
                 pass
+            finally:
+                self.polls_waiting -= 1
         if generation != self._poll_generation:
             raise ApiError(
                 409,

@@ -148,16 +148,20 @@ def parse_html(source: str) -> ParsedText:
             _close_html(out, open_name, start, attrs, stack)
             i = end + 1
             continue
+        # Like tdlib: the tag name runs to whitespace or ">"; running off the end is "unclosed".
+        j = i + 1
+        while j < n and not source[j].isspace() and source[j] != ">":
+            j += 1
+        if j >= n:
+            raise MarkupError(f"can't parse entities: Unclosed start tag at byte offset {at}")
+        name = source[i + 1 : j].rstrip("/").lower()
+        if name not in _HTML_TAGS:
+            raise MarkupError(
+                f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {at}'
+            )
         if end == -1:
             raise MarkupError(f"can't parse entities: Unclosed start tag at byte offset {at}")
         inner = source[i + 1 : end].rstrip("/")
-        name_match = re.match(r"[a-zA-Z][a-zA-Z0-9-]*", inner)
-        name = name_match.group(0).lower() if name_match else ""
-        if name not in _HTML_TAGS:
-            shown = name or inner[:16]
-            raise MarkupError(
-                f'can\'t parse entities: Unsupported start tag "{shown}" at byte offset {at}'
-            )
         attrs: dict[str, str] = {}
         for attr in _ATTR_RE.finditer(inner, len(name)):
             if attr.group(1):
