@@ -339,6 +339,8 @@ def _parse_milestone(where: str, item: Mapping[str, Any], problems: _Problems) -
 
 def _parse_texts(path: Path, data: Any, problems: _Problems) -> Texts:
     strings: dict[str, Localized] = {}
+    if data is None and any(line.startswith(f"{path}:") for line in problems.lines):
+        return Texts(strings)  # already reported as unreadable; a second line would be noise
     if not isinstance(data, Mapping):
         problems.add(str(path), "must be a mapping of text keys to {sv: ..., en: ...}")
         return Texts(strings)
@@ -373,7 +375,10 @@ def _collect(
     *,
     optional: bool = False,
 ) -> list[Any]:
-    parsed = [parse(where, item) for where, item in _entries(path, data, top_key, problems, optional=optional)]
+    parsed = [
+        parse(where, item)
+        for where, item in _entries(path, data, top_key, problems, optional=optional)
+    ]
     return [p for p in parsed if p is not None]
 
 
@@ -399,7 +404,11 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
     smalltalk: list[SmallTalk] = []
     if faq_data is not None or not problems.lines:
         faq = _collect(
-            faq_path, faq_data, "faq", lambda w, i: _parse_faq(w, i, article_text, problems), problems
+            faq_path,
+            faq_data,
+            "faq",
+            lambda w, i: _parse_faq(w, i, article_text, problems),
+            problems,
         )
         if isinstance(faq_data, Mapping) and "smalltalk" in faq_data:
             smalltalk = _collect(
