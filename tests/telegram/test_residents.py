@@ -1,0 +1,194 @@
+"""The residents service on a real database (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.content import STOCKHOLM, Content
+from bot.errors import StorageError
+from bot.flood import FloodGate
+from bot.residents import Caller, Residents, parse_area, parse_language
+from bot.services import ContentHolder, prepare_database
+from bot.storage.engine import session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.models import Question, Resident, Subscription
+from tests.storage.dbfixtures import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+ANNA = Caller(4711, private=True, language_code="sv")
+JOHN = Caller(4712, private=True, language_code="en-US")
+GROUP = Caller(-100_4711, private=False, language_code="sv")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2021, 3, 1, 10, 0, tzinfo=STOCKHOLM)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    residents: Residents
+    engine: AsyncEngine
+    clock: Clock
+
+    async def count(self, model: type[Resident | Subscription | Question]) -> int:
+        async with session_factory(self.engine)() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture(scope="module")
+def holder() -> ContentHolder:
+    return ContentHolder.load(ROOT / "content")
+
+
+@pytest.fixture
+async def world(database: Database, holder: ContentHolder) -> AsyncIterator[World]:
+    engine = database.engine()
+    await upgrade(engine)
+    clock = Clock()
+    residents = Residents(
+        session_factory(engine),
+        holder,
+        clock,
+        FloodGate(20, clock),
+        retention=dt.timedelta(days=90),
+    )
+    yield World(residents, engine, clock)
+    await engine.dispose()
+
+
+def test_area_and_language_words() -> None:
+    assert parse_area("Kållered") == "kallered"
+    assert parse_area(" BALLTORP ") == "balltorp"
+    assert parse_area("båda") == parse_area("alla") == parse_area("all") == "all"
+    assert parse_area("mars") is None
+    assert parse_language("English") == "en"
+    assert parse_language("svenska") == "sv"
+    assert parse_language("de") is None
+
+
+async def test_language_follows_telegram_until_chosen(world: World) -> None:
+    assert await world.residents.language(ANNA) == "sv"
+    assert await world.residents.language(JOHN) == "en"
+    await world.residents.set_language(ANNA, "en")
+    assert await world.residents.language(ANNA) == "en"
+    assert await world.residents.language(GROUP) == "sv"
+
+
+async def test_questions_are_logged_with_topic_score_and_answered(
+    world: World, content: Content
+) -> None:
+    answered = await world.residents.ask(ANNA, "varför flyttar arbetet?")
+    unanswered = await world.residents.ask(ANNA, "vad kostar en pizza")
+    await world.residents.ask(ANNA, "hej")  # small talk is not a question
+    await world.residents.ask(GROUP, "varför flyttar arbetet?")  # groups store nothing
+    async with session_factory(world.engine)() as session:
+        rows = list(await session.scalars(select(Question).order_by(Question.id)))
+    assert [(q.chat_id, q.text, q.topic, q.answered) for q in rows] == [
+        (ANNA.chat_id, "varför flyttar arbetet?", "why_move", True),
+        (ANNA.chat_id, "vad kostar en pizza", None, False),
+    ]
+    assert rows[0].score == pytest.approx(answered.score)
+    assert rows[1].score == pytest.approx(unanswered.score)
+    assert rows[0].asked_at == world.clock.now
+
+
+async def test_subscriptions_by_name_buttons_and_all(world: World, content: Content) -> None:
+    texts, residents = content.texts, world.residents
+    assert (await residents.subscribe(ANNA, "Kållered")).text == texts.get(
+        "subscribed", "sv", area="Kållered"
+    )
+    assert (await residents.subscribe(ANNA, "kallered")).text == texts.get(
+        "already_subscribed", "sv", area="Kållered"
+    )
+    unknown = await residents.subscribe(ANNA, "mars")
+    assert unknown.text == texts.get("area_unknown", "sv")
+    assert [b.data for row in unknown.buttons for b in row] == [
+        "sub:balltorp",
+        "sub:kallered",
+        "sub:all",
+    ]
+    await residents.subscribe(JOHN, "all")
+    assert await world.count(Subscription) == 3
+    menu = await residents.unsubscribe(JOHN, None)
+    assert [b.data for row in menu.buttons for b in row] == [
+        "unsub:balltorp",
+        "unsub:kallered",
+        "unsub:all",
+    ]
+    assert (await residents.press(JOHN, "unsub:balltorp")).text == texts.get(
+        "unsubscribed", "en", area="Balltorp"
+    )
+    assert (await residents.unsubscribe(JOHN, "balltorp")).text == texts.get(
+        "not_subscribed", "en", area="Balltorp"
+    )
+    assert (await residents.unsubscribe(GROUP, "all")).text == texts.get("private_only", "sv")
+    assert (await residents.unsubscribe(Caller(1, language_code="en"), None)).text == texts.get(
+        "no_subscriptions", "en"
+    )
+
+
+async def test_mydata_shows_everything_and_splits_long_histories(world: World) -> None:
+    await world.residents.subscribe(ANNA, "balltorp")
+    questions = [f"fråga nummer {n}: " + "x" * 980 for n in range(10)]
+    for question in questions:
+        await world.residents.ask(ANNA, question)
+    replies = await world.residents.mydata(ANNA)
+    assert len(replies) >= 3
+    assert all(len(reply.text) <= 4096 for reply in replies)
+    shown = "\n".join(reply.text for reply in replies)
+    assert all(question in shown for question in questions)
+    assert "Balltorp" in shown
+    assert str(ANNA.chat_id) in shown
+
+
+async def test_forget_erases_every_row_and_nothing_else(world: World) -> None:
+    for caller in (ANNA, JOHN):
+        await world.residents.subscribe(caller, "all")
+        await world.residents.ask(caller, "varför flyttar arbetet?")
+    await world.residents.forget(ANNA)
+    assert (await world.residents.mydata(ANNA))[0].text.startswith("Jag har ingenting")
+    assert await world.count(Resident) == 1
+    assert await world.count(Subscription) == 2
+    assert await world.count(Question) == 1
+
+
+async def test_prune_keeps_questions_for_the_retention_period(world: World) -> None:
+    await world.residents.ask(ANNA, "varför flyttar arbetet?")
+    world.clock.now += dt.timedelta(days=89)
+    assert await world.residents.prune_questions() == 0
+    world.clock.now += dt.timedelta(days=2)
+    assert await world.residents.prune_questions() == 1
+    assert await world.count(Question) == 0
+
+
+async def test_buttons_with_forged_data_change_nothing(world: World, content: Content) -> None:
+    for data in ("sub:mars", "unsub:", "lang:xx", "forget:", "🙂", ""):
+        reply = await world.residents.press(ANNA, data)
+        assert reply.text == content.texts.get("expired_button", "sv")
+    assert await world.count(Resident) == 0
+
+
+async def test_start_refuses_a_database_that_is_not_at_head(database: Database) -> None:
+    engine = database.engine()
+    try:
+        if database.backend == "sqlite":
+            await prepare_database(str(database.url), engine)  # the embedded default migrates
+            await prepare_database(str(database.url), engine)  # and again is harmless
+            return
+        with pytest.raises(StorageError, match="omradesbot db upgrade"):
+            await prepare_database(database.url.render_as_string(hide_password=False), engine)
+        await upgrade(engine)
+        await prepare_database(database.url.render_as_string(hide_password=False), engine)
+    finally:
+        await engine.dispose()
