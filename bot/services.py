@@ -24,6 +24,7 @@ from bot.residents import Residents, check_texts
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
+from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class Services:
     residents: Residents
     # --- issue 4 (scheduler, outbox sender) and issue 5 (tickets): add fields below, each
     # with a default, and start/stop them in bot/telegram/app.py's post_init/post_shutdown.
+    # The outbox sender and scheduler need the bot, so post_init builds and starts them.
+    delivery: DeliveryRuntime | None = None
 
     @classmethod
     def create(

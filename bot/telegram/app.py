@@ -20,6 +20,8 @@ from bot.telegram.commands import set_command_menus
 from bot.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
+from bot.telegram.messenger import PtbMessenger
+from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +118,20 @@ async def _post_init(application: BotApplication) -> None:
     await services.residents.prune_questions()
     await set_command_menus(application.bot, services.content.current.content.texts)
     schedule_housekeeping(application)
-    # ISSUE 4: start the outbox sender and rebuild the reminder jobs here.
+    services.delivery = DeliveryRuntime(
+        services.settings,
+        services.sessions,
+        PtbMessenger(application.bot),
+        lambda: services.content.current.content,
+        services.clock,
+    )
+    await services.delivery.start()
     log.info("bot @%s is ready", application.bot.username)
 
 
 async def _post_shutdown(application: BotApplication) -> None:
     """Close the long-lived services after the last update was handled."""
-    # ISSUE 4: stop the outbox sender here, before the database closes.
+    services = application.bot_data.services
+    if services.delivery is not None:
+        await services.delivery.stop()
     await application.bot_data.services.close()
