@@ -47,26 +47,33 @@ def merge_milestones(
     by_id = {row.id: row for row in rows}
     merged: list[Milestone] = []
     set_at: dict[str, dt.datetime] = {}
-    for milestone in yaml:
-        row = by_id.get(milestone.id)
+    for original in yaml:
+        row = by_id.get(original.id)
         if row is not None and row.removed:
             continue
         if row is not None and row.when_at is not None:
-            milestone = Milestone(
-                id=milestone.id,
-                area=milestone.area,
-                when=row.when_at.astimezone(STOCKHOLM),
-                title=milestone.title,
-                details=milestone.details,
-                remind=milestone.remind,
-            )  # a moved milestone has an exact date now, so its seasonal label goes
-            set_at[milestone.id] = row.updated_at
-        merged.append(milestone)
+            # A moved milestone has an exact date now, so its seasonal label goes.
+            merged.append(
+                Milestone(
+                    id=original.id,
+                    area=original.area,
+                    when=row.when_at.astimezone(STOCKHOLM),
+                    title=original.title,
+                    details=original.details,
+                    remind=original.remind,
+                )
+            )
+            set_at[original.id] = row.updated_at
+        else:
+            merged.append(original)
     yaml_ids = {m.id for m in merged} | {r.id for r in rows if r.source == "yaml"}
     for row in rows:
         if row.source != "staff" or row.removed or row.id in yaml_ids:
             continue
-        assert row.when_at is not None and row.title_sv and row.title_en and row.area
+        assert row.when_at is not None
+        assert row.title_sv
+        assert row.title_en
+        assert row.area
         merged.append(
             Milestone(
                 id=row.id,

@@ -1,4 +1,4 @@
-"""The delivery runtime: the outbox sender and the APScheduler jobs, started and stopped together."""
+"""The delivery runtime: the outbox sender and the APScheduler jobs, started together."""
 
 from __future__ import annotations
 

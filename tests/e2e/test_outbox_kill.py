@@ -1,4 +1,4 @@
-"""A 2,000-recipient broadcast survives SIGKILL of the `omradesbot run` process: each gets it once."""
+"""A 2,000-recipient broadcast survives SIGKILL of `omradesbot run`: each gets it once."""
 
 from __future__ import annotations
 
