@@ -33,9 +33,11 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         ocksa aven bara lite mycket nagot nagon nagra nat nan nanting hur vad vilken vilket vilka
         vem vems nar varfor varifran vart dar har hit dit fran under efter ju val
         just egentligen liksom typ alltsa hej tja asa ok okej eh hmm dar detta denna dessa annan
-        andra annat allt man mest sjalv sjalva gora gor gjorde gjort far fick
+        andra annat allt man mest sjalv sjalva gjorde gjort far fick
         fatt finns fanns undrar undra fraga fragor tror tycker vet veta nog ganska rent konkret
-        ligger ligga vill ha idag nu
+        ligger ligga vill ha idag nu fa manga bra battre daligt kanske faktiskt verkligen asso ba
+        harifran harifran dit hit dar redan fortfarande alltid aldrig ofta gang ganger tack snalla
+        hallo hejsan tjena ar aret aren e sant sana nat nan assa alltsa
         """
     ),
     "en": wordset(
@@ -47,6 +49,8 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         own same so than too very can will would should could shall may might must just also
         and or but if as until while please hi hey ok okay yeah wonder tell know get got going
         really actually exactly anyway like kind sort thing things one ones today now want
+        many much good bad better maybe always never already still often here thanks hello
+        lot lots
         """
     ),
 }
@@ -67,6 +71,7 @@ QUESTION_WORDS: dict[str, str] = {
     "vart": "where",
     "where": "where",
     "vad": "what",
+    "va": "what",
     "what": "what",
     "vilken": "which",
     "vilket": "which",
@@ -112,6 +117,14 @@ _PHRASES: dict[str, str] = {
     "sedan nar": "sedannar",
     "since when": "sedannar",
 }
+# "drar igång", "drar ni igång", "sätter det igång" ... all mean "starts".
+_PHRASES.update(
+    {
+        f"{verb} {pronoun}igang": "igang"
+        for verb in ("drar", "dra", "kor", "satter", "satta", "komma", "kommer", "gar")
+        for pronoun in ("", "ni ", "det ", "vi ", "man ", "den ", "arbetet ")
+    }
+)
 _PHRASE_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b")
 
 # Past tense separates "when did it start" (2009) from "when does it start" (2021).
@@ -119,16 +132,42 @@ _PAST_SV = frozenset({"borjade", "startade", "kom", "blev", "beslutade", "bestam
 _PAST_EN = frozenset({"did", "was", "were", "began", "started", "decided", "chose", "came"})
 
 
+CLAUSE = "|"
+_CLAUSE_RE = re.compile(r"[,.;:!?\n]+")
+
+
 def words(text: str) -> list[str]:
-    """Folded tokens of `text` with known verb phrases joined and a past-tense marker added."""
-    folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], fold(text))
-    result = folded.split()
+    """Folded tokens of `text`: verb phrases joined, CLAUSE between clauses, past tense marked."""
+    result: list[str] = []
+    for clause in _CLAUSE_RE.split(text):
+        folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], fold(clause))
+        if folded:
+            if result:
+                result.append(CLAUSE)
+            result.extend(folded.split())
     if any(w in _PAST_SV or w in _PAST_EN or (w.endswith("ade") and len(w) > 5) for w in result):
         result.append(PAST_MARKER)
     return result
 
 
 PAST_MARKER = "~past"
+
+# A question word deep inside a sentence is usually a conjunction ("nu när ni flyttar"), unless
+# it follows a verb of asking ("jag undrar varför ...").
+_ASKING = wordset(
+    """
+    undrar undra fundera funderar vet veta fragar fraga lite
+    wonder wondering know ask asking tell me
+    """
+)
+
+
+def asks(tokens: list[str], position: int) -> bool:
+    """True when the question word at `position` asks the question rather than joins clauses."""
+    start = position
+    while start > 0 and tokens[start - 1] != CLAUSE:
+        start -= 1
+    return position - start < 3 or tokens[position - 1] in _ASKING
 
 
 def is_stopword(token: str) -> bool:

@@ -1,0 +1,204 @@
+"""The FAQ matcher on the questions residents actually write, and on what they should not get."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from bot.answers import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Matcher
+from bot.content import Content
+
+
+@pytest.fixture(scope="module")
+def matcher(content: Content) -> Matcher:
+    return Matcher(content)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # inflections and compounds
+        ("Vad gör områdesarbetet?", "what_is"),
+        ("vad händer med kommunutvecklarna", "young_developers"),
+        ("vilka fastighetsbolag blir det avtal med", "property_agreements"),
+        ("samarbetspartnerna, vilka är det", "partners"),
+        # missing å/ä/ö
+        ("varfor flyttar omradesarbetet fran kallered", "why_move"),
+        ("nar drar det igang i balltorp", "timeline"),
+        ("vem bestamde flytten", "who_decided"),
+        ("finns ni i aby", "four_areas"),
+        # typos
+        ("vad hander med kommunutveklarna", "young_developers"),
+        ("vem beslutde om flyten", "who_decided"),
+        ("vad är kartlägningen", "survey"),
+        # past against present: when did it start / when does it start
+        ("när startade ni i Kållered?", "since_when"),
+        ("när startar ni i Balltorp?", "timeline"),
+        # slang and chat
+        ("va e bid", "what_bid"),
+        ("asså varför drar ni från kållered", "why_move"),
+        # a long, chatty message
+        (
+            "Hej! Jag bor i Balltorp sedan några år och läste om det här. "
+            "Jag undrar hur jag kan engagera mig?",
+            "take_part",
+        ),
+    ],
+)
+def test_swedish_as_residents_write_it(matcher: Matcher, text: str, topic: str) -> None:
+    match = matcher.match(text, "sv")
+    assert match.topic == topic, match
+    assert match.score >= ANSWER_THRESHOLD
+    assert match.suggestions == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("What does BID stand for?", "what_bid"),
+        ("who made the decision to move the work", "who_decided"),
+        ("when will it start in balltorp", "timeline"),
+        ("what happens to the young developers?", "young_developers"),
+        ("which neighbourhoods have area work", "four_areas"),
+        ("can I get involved as a resident", "take_part"),
+    ],
+)
+def test_english_is_understood_whatever_the_language_setting(
+    matcher: Matcher, text: str, topic: str
+) -> None:
+    for lang in ("sv", "en"):
+        match = matcher.match(text, lang)
+        assert match.topic == topic, (lang, match)
+        assert match.language == "en"
+
+
+def test_a_swedish_question_is_recognised_as_swedish(matcher: Matcher) -> None:
+    assert matcher.match("när börjar ni i Balltorp?", "en").language == "sv"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Balltorp",
+        "Kållered",
+        "Mölndal?",
+        "kommunen",
+        "när",
+        "vad",
+        "varför?",
+        "what",
+        "when",
+        "Hur förnyar jag mitt pass?",
+        "vad är klockan",
+        "Var ligger närmaste apotek i Balltorp?",
+        "När hämtas soporna i Balltorp?",
+        "Hur får jag parkeringstillstånd i Kållered?",
+        "who won the football world cup",
+        "what's the weather like in Mölndal tomorrow",
+        "qwerty",
+        "asdfgh jkl",
+        "finns det lediga lägenheter i balltorp",
+        "vilken buss går till Kållered",
+    ],
+)
+def test_questions_it_cannot_answer_get_no_topic(matcher: Matcher, text: str) -> None:
+    match = matcher.match(text, "sv")
+    assert match.topic is None, match
+    assert match.score < ANSWER_THRESHOLD
+
+
+def test_unsure_questions_get_suggestions_but_no_answer(matcher: Matcher, content: Content) -> None:
+    match = matcher.match("vad kostar områdesarbetet", "sv")
+    assert match.topic is None
+    assert SUGGEST_THRESHOLD <= match.score < ANSWER_THRESHOLD
+    assert match.suggestions[0] == "what_is"
+    assert set(match.suggestions) <= {entry.id for entry in content.faq}
+
+
+def test_confident_answers_carry_no_suggestions(matcher: Matcher) -> None:
+    match = matcher.match("vem bestämde att områdesarbetet skulle flytta?", "sv")
+    assert match.topic == "who_decided"
+    assert match.suggestions == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "talk"),
+    [
+        ("Hej!", "greeting"),
+        ("hejsan", "greeting"),
+        ("hello", "greeting"),
+        ("tack så mycket!", "thanks"),
+        ("thanks", "thanks"),
+        ("vem är du?", "who_are_you"),
+        ("are you a bot", "who_are_you"),
+        ("jag vill prata med en människa", "human"),
+        ("talk to a human", "human"),
+        ("hej då", "goodbye"),
+        ("bye", "goodbye"),
+    ],
+)
+def test_small_talk_is_recognised_and_is_not_an_faq_answer(
+    matcher: Matcher, text: str, talk: str
+) -> None:
+    match = matcher.match(text, "sv")
+    assert match.smalltalk == talk
+    assert match.topic is None
+
+
+def test_a_greeting_before_a_question_still_gets_the_answer(matcher: Matcher) -> None:
+    match = matcher.match("Hej! När drar arbetet igång i Balltorp?", "sv")
+    assert match.topic == "timeline"
+    assert match.smalltalk is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "🙂🙂🙂", "???", "…", "\u200b", "x" * 4096])
+def test_odd_input_never_crashes(matcher: Matcher, text: str) -> None:
+    match = matcher.match(text, "sv")
+    assert match.topic is None
+    assert 0.0 <= match.score <= 1.0
+
+
+def test_a_long_message_is_read_without_crashing(matcher: Matcher) -> None:
+    text = ("varför flyttar områdesarbetet från Kållered " * 200)[:4096]
+    match = matcher.match(text, "sv")
+    assert 0.0 <= match.score <= 1.0
+
+
+def test_scores_stay_within_zero_and_one(matcher: Matcher, content: Content) -> None:
+    for entry in content.faq:
+        for question in entry.questions["sv"] + entry.questions["en"]:
+            match = matcher.match(question)
+            assert 0.0 <= match.score <= 1.0
+
+
+def test_the_matcher_knows_its_own_example_questions(matcher: Matcher, content: Content) -> None:
+    wrong = [
+        (entry.id, question, matcher.match(question).topic)
+        for entry in content.faq
+        for question in entry.questions["sv"] + entry.questions["en"]
+        if matcher.match(question).topic != entry.id
+    ]
+    # Some examples are shared between neighbouring topics on purpose; almost all must hold.
+    total = sum(len(e.questions["sv"]) + len(e.questions["en"]) for e in content.faq)
+    assert len(wrong) <= total * 0.05, wrong
+
+
+def test_matching_is_fast(matcher: Matcher, content: Content) -> None:
+    questions = [
+        q + suffix
+        for entry in content.faq
+        for q in entry.questions["sv"] + entry.questions["en"]
+        for suffix in ("", "?", " i balltorp", " egentligen")
+    ][:1000]
+    questions += ["vad är klockan", "qwerty"] * max(0, (1000 - len(questions)) // 2)
+    for question in questions[:50]:
+        matcher.match(question)  # warm-up: stemmer caches
+    timings = []
+    for question in questions:
+        start = time.perf_counter()
+        matcher.match(question)
+        timings.append(time.perf_counter() - start)
+    assert len(timings) >= 1000
+    assert statistics.median(timings) < 0.002
