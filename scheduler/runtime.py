@@ -63,6 +63,14 @@ class DeliveryRuntime:
             len(plan.missed),
         )
 
+    def wake(self) -> None:
+        """Send what was just enqueued without waiting for the next poll."""
+        self.sender.wake()
+
+    async def rebuild(self) -> None:
+        """Reschedule reminders and scheduled broadcasts after staff changed something."""
+        await self.jobs.rebuild()
+
     async def stop(self) -> None:
         """Stop the jobs, let the sends in flight settle, then return."""
         if self.scheduler.running:

@@ -21,6 +21,7 @@ from bot.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
 from bot.telegram.messenger import PtbMessenger
+from bot.telegram.staff import register_staff_handlers
 from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def register_handlers(application: BotApplication, services: Services) -> None:
 
     # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
     # fallbacks below, so /broadcast and friends are not answered as unknown commands.
+    register_staff_handlers(application, services.settings.staff_ids)
 
     # Group 0, the rest: button presses, free text, then fallbacks. Order matters: text before
     # the unknown-command catch-all, which must come after every CommandHandler.
