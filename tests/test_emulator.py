@@ -518,9 +518,13 @@ async def test_http_control_api_drives_users_and_reads_messages(
 ) -> None:
     async with EmulatorClient(emulator.base_url) as control:
         await control.send_text(EMMA.id, "hello", first_name="Emma", language_code="en")
-        (update,) = await bot.get_updates()
-        assert update.effective_user is not None
-        assert update.effective_user.language_code == "en"
+        await control.send_text(EMMA.id, "again")  # the profile is remembered
+        updates = await bot.get_updates()
+        assert [u.effective_user.language_code for u in updates if u.effective_user] == [
+            "en",
+            "en",
+        ]
+        await bot.get_updates(offset=updates[-1].update_id + 1)
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
         sent = await bot.send_message(EMMA.id, "hi", reply_markup=keyboard)
         (message,) = await control.wait_for_messages(EMMA.id, 1)

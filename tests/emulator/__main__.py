@@ -49,7 +49,7 @@ async def serve(args: argparse.Namespace) -> None:
         faults=FaultConfig(
             rate=args.fault_rate,
             seed=args.fault_seed,
-            kinds=kinds,  # type: ignore[arg-type]
+            kinds=kinds,
             timeout_hold=args.fault_timeout_hold,
         ),
     )

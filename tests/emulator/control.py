@@ -57,14 +57,10 @@ def message_json(message: SentMessage) -> dict[str, Any]:
     }
 
 
-def _user(body: dict[str, Any]) -> User:
-    return User(
-        id=int(body["user_id"]),
-        first_name=str(body.get("first_name") or f"Resident {body['user_id']}"),
-        language_code=body.get("language_code", "sv"),
-        username=body.get("username"),
-        last_name=body.get("last_name"),
-    )
+def _user(emu: BotApiEmulator, body: dict[str, Any]) -> User:
+    """The user named by user_id, updated with whichever profile fields the body carries."""
+    fields = {k: body[k] for k in ("language_code", "username", "last_name") if k in body}
+    return emu.user(int(body["user_id"]), body.get("first_name"), **fields)
 
 
 def _chat_kwargs(body: dict[str, Any]) -> dict[str, Any]:
@@ -78,13 +74,13 @@ async def _send_text(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
     kwargs = _chat_kwargs(body)
     if body.get("reply_to") is not None:
         kwargs["reply_to"] = int(body["reply_to"])
-    sent = await emu.send_text(_user(body), str(body["text"]), **kwargs)
+    sent = await emu.send_text(_user(emu, body), str(body["text"]), **kwargs)
     return {"chat_id": sent.chat_id, "message_id": sent.message_id, "update_id": sent.update_id}
 
 
 async def _send_command(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
     sent = await emu.send_command(
-        _user(body),
+        _user(emu, body),
         str(body["command"]),
         str(body.get("args", "")),
         address_bot=body.get("address_bot"),
@@ -94,13 +90,13 @@ async def _send_command(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
 
 
 async def _send_non_text(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
-    sent = await emu.send_non_text(_user(body), str(body["kind"]), **_chat_kwargs(body))
+    sent = await emu.send_non_text(_user(emu, body), str(body["kind"]), **_chat_kwargs(body))
     return {"chat_id": sent.chat_id, "message_id": sent.message_id, "update_id": sent.update_id}
 
 
 async def _press_button(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
     query_id = await emu.press_button(
-        _user(body),
+        _user(emu, body),
         (int(body["chat_id"]), int(body["message_id"])),
         data=body.get("data"),
         text=body.get("text"),
@@ -110,20 +106,13 @@ async def _press_button(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
 
 async def _send_callback(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
     query_id = await emu.send_callback(
-        _user(body), int(body["chat_id"]), int(body["message_id"]), body.get("data")
+        _user(emu, body), int(body["chat_id"]), int(body["message_id"]), body.get("data")
     )
     return {"callback_query_id": query_id}
 
 
 async def _register_user(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
-    user = emu.user(
-        int(body["user_id"]),
-        body.get("first_name"),
-        language_code=body.get("language_code", "sv"),
-        username=body.get("username"),
-        last_name=body.get("last_name"),
-    )
-    return user.to_api()
+    return _user(emu, body).to_api()
 
 
 async def _block(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
@@ -286,7 +275,10 @@ def add_control_routes(app: web.Application, emulator: BotApiEmulator) -> None:
             )
         body: dict[str, Any] = dict(request.query)
         if request.can_read_body:
-            payload = await request.json()
+            try:
+                payload = await request.json()
+            except ValueError:
+                return web.json_response({"ok": False, "error": "body is not JSON"}, status=400)
             if isinstance(payload, dict):
                 body.update(payload)
         try:

@@ -65,6 +65,13 @@ _NOT_MODIFIED = (
 )
 
 Handler = Callable[[Params], Awaitable[Any]]
+
+
+class _Unset:
+    """Marks a keyword the caller did not pass (None is a meaningful language_code)."""
+
+
+_UNSET = _Unset()
 UserRef = int | User
 
 
@@ -281,17 +288,21 @@ class BotApiEmulator:
         user_id: int,
         first_name: str | None = None,
         *,
-        language_code: str | None = "sv",
+        language_code: str | _Unset | None = _UNSET,
         username: str | None = None,
         last_name: str | None = None,
     ) -> User:
-        """Register (or update) a user and their private chat; return the user."""
+        """Register (or update) a user and their private chat; return the user.
+
+        A new user speaks Swedish ("sv") unless `language_code` says otherwise; an existing user
+        keeps whatever is not passed.
+        """
         existing = self.users.get(user_id)
         if existing is None:
             existing = User(
                 id=user_id,
                 first_name=first_name or f"Resident {user_id}",
-                language_code=language_code,
+                language_code="sv" if isinstance(language_code, _Unset) else language_code,
                 username=username,
                 last_name=last_name,
             )
@@ -299,7 +310,8 @@ class BotApiEmulator:
         else:
             if first_name is not None:
                 existing.first_name = first_name
-            existing.language_code = language_code
+            if not isinstance(language_code, _Unset):
+                existing.language_code = language_code
             if username is not None:
                 existing.username = username
             if last_name is not None:
@@ -768,7 +780,7 @@ class BotApiEmulator:
         chat_id: int | None = None
         if params is not None:
             try:
-                chat_id = params.int("chat_id")
+                chat_id = params.integer("chat_id")
             except ApiError:
                 chat_id = None
         self.send_log.append(
@@ -849,10 +861,10 @@ class BotApiEmulator:
                 "Conflict: can't use getUpdates method while webhook is active; use "
                 "deleteWebhook to delete the webhook first",
             )
-        offset = params.int("offset")
-        limit = min(max(params.int("limit") or 100, 1), 100)
-        timeout = max(params.float("timeout") or 0.0, 0.0)
-        allowed = params.json("allowed_updates")
+        offset = params.integer("offset")
+        limit = min(max(params.integer("limit") or 100, 1), 100)
+        timeout = max(params.number("timeout") or 0.0, 0.0)
+        allowed = params.object("allowed_updates")
         if allowed is not None:
             self.allowed_updates = frozenset(allowed) if allowed else None
         if offset is not None:
@@ -918,7 +930,7 @@ class BotApiEmulator:
         return parsed
 
     def _reply_markup(self, params: Params) -> dict[str, Any] | None:
-        markup = params.json("reply_markup")
+        markup = params.object("reply_markup")
         if markup is None:
             return None
         if not isinstance(markup, dict):
@@ -947,9 +959,9 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
     def _reply_to(self, params: Params, chat: Chat) -> int | None:
-        reply = params.json("reply_parameters")
-        message_id = params.int("reply_to_message_id")
-        allow_missing = params.bool("allow_sending_without_reply")
+        reply = params.object("reply_parameters")
+        message_id = params.integer("reply_to_message_id")
+        allow_missing = params.flag("allow_sending_without_reply")
         if isinstance(reply, dict):
             message_id = reply.get("message_id")
             allow_missing = allow_missing or bool(reply.get("allow_sending_without_reply"))
@@ -983,12 +995,12 @@ class BotApiEmulator:
 
     async def _send_message(self, params: Params) -> dict[str, Any]:
         chat = self._target_chat(params)
-        text = params.str("text") or ""
+        text = params.text("text") or ""
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        parse_mode = params.str("parse_mode")
+        parse_mode = params.text("parse_mode")
         parsed = self._parse(
-            text, parse_mode, params.json("entities"), MAX_TEXT_UTF16, "message is too long"
+            text, parse_mode, params.object("entities"), MAX_TEXT_UTF16, "message is too long"
         )
         if not parsed.text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
@@ -1084,7 +1096,7 @@ class BotApiEmulator:
         if params.has("inline_message_id"):
             raise ApiError(400, "Bad Request: inline messages are not emulated")
         chat = self._target_chat(params)
-        message_id = params.int("message_id")
+        message_id = params.integer("message_id")
         if message_id is None:
             raise ApiError(400, "Bad Request: message identifier is not specified")
         message = self._bot_message(chat.id, message_id)
@@ -1107,12 +1119,12 @@ class BotApiEmulator:
         message = self._editable(params)
         if message.text is None:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        text = params.str("text") or ""
+        text = params.text("text") or ""
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        parse_mode = params.str("parse_mode")
+        parse_mode = params.text("parse_mode")
         parsed = self._parse(
-            text, parse_mode, params.json("entities"), MAX_TEXT_UTF16, "message is too long"
+            text, parse_mode, params.object("entities"), MAX_TEXT_UTF16, "message is too long"
         )
         # Like Telegram: an edit without reply_markup removes the inline keyboard.
         markup = self._reply_markup(params)
@@ -1142,7 +1154,7 @@ class BotApiEmulator:
 
     async def _delete_message(self, params: Params) -> bool:
         chat = self._target_chat(params, check_blocked=False)
-        message_id = params.int("message_id")
+        message_id = params.integer("message_id")
         if message_id is None:
             raise ApiError(400, "Bad Request: message identifier is not specified")
         sent = self._bot_message(chat.id, message_id)
@@ -1154,7 +1166,7 @@ class BotApiEmulator:
         return True
 
     async def _answer_callback_query(self, params: Params) -> bool:
-        query_id = params.str("callback_query_id")
+        query_id = params.text("callback_query_id")
         query = self.callback_queries.get(query_id or "")
         if query is None or query.answered:
             raise ApiError(
@@ -1169,26 +1181,26 @@ class BotApiEmulator:
                 chat_id=query.chat_id,
                 message_id=query.message_id,
                 data=query.data,
-                text=params.str("text"),
-                show_alert=params.bool("show_alert"),
-                url=params.str("url"),
-                cache_time=params.int("cache_time"),
+                text=params.text("text"),
+                show_alert=params.flag("show_alert"),
+                url=params.text("url"),
+                cache_time=params.integer("cache_time"),
                 at=self.clock(),
             )
         )
         return True
 
     def _commands_key(self, params: Params) -> tuple[str, str]:
-        scope = params.json("scope")
+        scope = params.object("scope")
         if scope is not None and not isinstance(scope, dict):
             raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
-        language = params.str("language_code") or ""
+        language = params.text("language_code") or ""
         if language and not re.fullmatch(r"[a-z]{2}", language):
             raise ApiError(400, "Bad Request: invalid language code specified")
         return scope_key(scope), language
 
     async def _set_my_commands(self, params: Params) -> bool:
-        commands = params.json("commands")
+        commands = params.object("commands")
         if not isinstance(commands, list) or len(commands) > 100:
             raise ApiError(400, "Bad Request: can't parse commands JSON object")
         cleaned: list[dict[str, str]] = []
@@ -1219,34 +1231,34 @@ class BotApiEmulator:
     async def _set_profile_text(self, params: Params) -> bool:
         for name in ("description", "short_description", "name"):
             if params.has(name) or name == "name":
-                value = params.str(name)
+                value = params.text(name)
                 if value is not None:
-                    self.profile_texts[(name, params.str("language_code") or "")] = value
+                    self.profile_texts[(name, params.text("language_code") or "")] = value
         return True
 
     async def _set_webhook(self, params: Params) -> bool:
-        url = params.str("url") or ""
+        url = params.text("url") or ""
         if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
             raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
-        secret = params.str("secret_token")
+        secret = params.text("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        allowed = params.json("allowed_updates")
+        allowed = params.object("allowed_updates")
         self.webhook = WebhookInfo(
             url=url,
             secret_token=secret,
             allowed_updates=list(allowed) if isinstance(allowed, list) else None,
-            max_connections=params.int("max_connections"),
-            drop_pending_updates=params.bool("drop_pending_updates"),
-            ip_address=params.str("ip_address"),
+            max_connections=params.integer("max_connections"),
+            drop_pending_updates=params.flag("drop_pending_updates"),
+            ip_address=params.text("ip_address"),
         )
-        if params.bool("drop_pending_updates"):
+        if params.flag("drop_pending_updates"):
             self.updates.clear()
         return True
 
     async def _delete_webhook(self, params: Params) -> bool:
         self.webhook = WebhookInfo()
-        if params.bool("drop_pending_updates"):
+        if params.flag("drop_pending_updates"):
             self.updates.clear()
         return True
 
@@ -1255,7 +1267,7 @@ class BotApiEmulator:
 
     def _stored_file(self, params: Params, field: str, limit: int, too_big_code: int) -> StoredFile:
         upload: UploadedFile | None = params.files.get(field)
-        reference = params.str(field)
+        reference = params.text(field)
         if upload is None and reference and reference.startswith("attach://"):
             upload = params.files.get(reference.removeprefix("attach://"))
         if upload is not None:
@@ -1298,14 +1310,14 @@ class BotApiEmulator:
             stored = self._stored_file(params, field, self.photo_limit, 400)
         else:
             stored = self._stored_file(params, field, self.document_limit, 413)
-        caption = params.str("caption")
-        parse_mode = params.str("parse_mode")
+        caption = params.text("caption")
+        parse_mode = params.text("parse_mode")
         parsed = ParsedText("")
         if caption:
             parsed = self._parse(
                 caption,
                 parse_mode,
-                params.json("caption_entities"),
+                params.object("caption_entities"),
                 MAX_CAPTION_UTF16,
                 "message caption is too long",
             )
@@ -1333,14 +1345,14 @@ class BotApiEmulator:
 
     async def _send_chat_action(self, params: Params) -> bool:
         chat = self._target_chat(params)
-        action = params.str("action")
+        action = params.text("action")
         if not action:
             raise ApiError(400, "Bad Request: wrong parameter action in request")
         self.chat_actions.append(ChatAction(chat.id, action, self.clock()))
         return True
 
     async def _get_file(self, params: Params) -> dict[str, Any]:
-        stored = self.files.get(params.str("file_id") or "")
+        stored = self.files.get(params.text("file_id") or "")
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {**self._file_api(stored), "file_path": f"files/{stored.file_id}"}

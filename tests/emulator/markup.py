@@ -139,13 +139,13 @@ def parse_html(source: str) -> ParsedText:
             name = source[i + 2 : end].strip().lower()
             if not stack:
                 raise MarkupError(f"can't parse entities: Unexpected end tag at byte offset {at}")
-            open_name, start, attrs = stack.pop()
+            open_name, start, open_attrs = stack.pop()
             if name != open_name:
                 raise MarkupError(
                     f"can't parse entities: Unmatched end tag at byte offset {at}, expected \"</"
                     f'{open_name}>", found "</{name}>"'
                 )
-            _close_html(out, open_name, start, attrs, stack)
+            _close_html(out, open_name, start, open_attrs, stack)
             i = end + 1
             continue
         # Like tdlib: the tag name runs to whitespace or ">"; running off the end is "unclosed".

@@ -81,14 +81,14 @@ class Params:
         """True when the parameter was sent (and is not JSON null)."""
         return self.values.get(name) is not None
 
-    def str(self, name: str) -> str | None:
+    def text(self, name: str) -> str | None:
         """A string parameter (numbers are accepted and turned into text)."""
         value = self.values.get(name)
         if value is None:
             return None
         return value if isinstance(value, str) else json.dumps(value)
 
-    def int(self, name: str) -> int | None:
+    def integer(self, name: str) -> int | None:
         """An integer parameter; malformed values are a 400 like Telegram's."""
         value = self.values.get(name)
         if value is None or value == "":
@@ -100,7 +100,7 @@ class Params:
         except (TypeError, ValueError):
             raise ApiError(400, f"Bad Request: invalid {name} specified") from None
 
-    def float(self, name: str) -> float | None:
+    def number(self, name: str) -> float | None:
         """A number parameter (timeouts may be fractional)."""
         value = self.values.get(name)
         if value is None or value == "":
@@ -110,14 +110,14 @@ class Params:
         except (TypeError, ValueError):
             raise ApiError(400, f"Bad Request: invalid {name} specified") from None
 
-    def bool(self, name: str) -> bool:
+    def flag(self, name: str) -> bool:
         """A boolean parameter ("true"/"false", 1/0, or JSON booleans)."""
         value = self.values.get(name)
         if isinstance(value, str):
             return value.strip().lower() in {"true", "1"}
         return bool(value)
 
-    def json(self, name: str) -> Any:
+    def object(self, name: str) -> Any:
         """A JSON-serialised object parameter (reply_markup, scope, commands, ...)."""
         value = self.values.get(name)
         if isinstance(value, str):
@@ -133,6 +133,6 @@ class Params:
         """The chat_id parameter as an int; @usernames of channels are not emulated."""
         if not self.has("chat_id"):
             raise ApiError(400, "Bad Request: chat_id is empty")
-        value = self.int("chat_id")
+        value = self.integer("chat_id")
         assert value is not None
         return value
