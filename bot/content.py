@@ -168,7 +168,7 @@ def _phrases(
     where: str, value: Any, problems: _Problems, *, required: bool
 ) -> dict[Lang, tuple[str, ...]] | None:
     if value is None and not required:
-        return {lang: () for lang in LANGUAGES}
+        return dict.fromkeys(LANGUAGES, ())
     if not isinstance(value, Mapping):
         problems.add(where, "must map each language (sv, en) to a list of phrases")
         return None
@@ -385,7 +385,8 @@ def _collect(
 def load_content(directory: Path | str, *, article: Path | None = None) -> Content:
     """Load and validate every content file in `directory`; raise ContentError listing all problems.
 
-    `article` defaults to `directory/source/article.sv.txt`; every FAQ `source` quote must occur in it.
+    `article` defaults to `directory/source/article.sv.txt`; every FAQ `source` quote must
+    occur in it.
     """
     directory = Path(directory)
     problems = _Problems()
