@@ -147,6 +147,7 @@ class Sender:
         self._broadcasts: dict[int, Broadcast] = {}
         self._check_finished = True
         self._next_finish_check = -math.inf
+        self._next_retry = math.inf  # monotonic time of the earliest backoff retry we know of
 
     @property
     def peak_in_flight(self) -> int:
@@ -331,6 +332,10 @@ class Sender:
                     self._outcomes.put_nowait(outcome)
                 continue
             self._unsettled -= len(batch)
+            for outcome in batch:
+                if outcome.retry_at is not None:
+                    delay = (outcome.retry_at - self._now()).total_seconds()
+                    self._next_retry = min(self._next_retry, self._clock.monotonic() + delay)
             self._check_finished = True
             self._settled.set()
 
@@ -372,6 +377,10 @@ class Sender:
 
     async def _idle(self) -> None:
         timeout = self._poll_interval
+        mono = self._clock.monotonic()
+        if self._next_retry <= mono:
+            self._next_retry = math.inf
+        timeout = min(timeout, max(0.0, self._next_retry - mono))
         if self._deferred:
             timeout = min(timeout, max(0.0, self._deferred[0][0] - self._clock.monotonic()))
         self._wake.clear()

@@ -99,7 +99,7 @@ async def delivery_statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[
     """chat id -> delivery status, for a database holding one broadcast."""
     async with sessions() as session:
         rows = await session.execute(select(Delivery.chat_id, Delivery.status))
-        return dict(rows)
+        return {row.chat_id: row.status for row in rows}
 
 
 def ptb_bot(emulator: BotApiEmulator) -> Bot:

@@ -91,7 +91,7 @@ async def test_a_resident_who_blocked_the_bot_is_deactivated_and_not_retried(
         assert statuses == {501: "sent", 502: "blocked", 503: "sent"}
         async with sessions() as session:
             rows = await session.execute(select(Subscription.chat_id, Subscription.active))
-            active = dict(rows)
+            active = {row.chat_id: row.active for row in rows}
         assert active == {501: True, 502: False, 503: True}
         attempts = [r for r in emulator.send_log if r.chat_id == 502]
         assert len(attempts) == 1
