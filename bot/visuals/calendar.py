@@ -1,0 +1,144 @@
+"""Calendar files (RFC 5545 .ics) for milestones, so residents can add a date with one tap.
+
+Every word comes from the content: the title (with the season for approximate dates), the
+details, and a note that the date is approximate. A date given without a time, and every
+approximate date, is an all-day event; a date with a time is a timed event in Europe/Stockholm
+with its VTIMEZONE included, so calendar apps show the right local time across DST.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+
+from bot.content import STOCKHOLM, Lang, Milestone, Texts
+from bot.visuals.timeline import when_text
+
+ICS_PREFIX = "ics:"  # callback data of the "Add to calendar" buttons: "ics:<milestone id>"
+ICS_MIME_TYPE = "text/calendar"
+PRODID = "-//Omradesboten//Molndal//SV"
+_TZID = "Europe/Stockholm"
+_BUTTON_TITLE_CHARS = 32  # what a phone shows of a button before cutting it off
+_FILENAME_RE = re.compile(r"[^a-z0-9-]+")
+
+
+def ics_callback_data(milestone: Milestone) -> str:
+    """The button data for `milestone`; ids are at most 41 ASCII characters, so under 64 bytes."""
+    return ICS_PREFIX + milestone.id
+
+
+def milestone_id_of(data: str) -> str | None:
+    """The milestone id in 'ics:<id>' button data, or None for other data."""
+    if not data.startswith(ICS_PREFIX):
+        return None
+    return data.removeprefix(ICS_PREFIX) or None
+
+
+def calendar_button_label(milestone: Milestone, texts: Texts, lang: Lang) -> str:
+    """'Lägg till i kalendern: <title>' with the title shortened to fit a phone's button."""
+    title = milestone.title[lang].rstrip(".")
+    if len(title) > _BUTTON_TITLE_CHARS:
+        title = title[: _BUTTON_TITLE_CHARS - 1].rstrip() + "…"
+    return texts.get("calendar_button", lang, title=title)
+
+
+def ics_filename(milestone: Milestone) -> str:
+    """A safe, stable file name such as 'balltorp-start.ics'."""
+    stem = _FILENAME_RE.sub("-", milestone.id.lower()).strip("-") or "milestone"
+    return f"{stem}.ics"
+
+
+def ics_uid(milestone: Milestone) -> str:
+    """The same UID every time, so importing the file twice updates rather than duplicates."""
+    return f"milestone-{milestone.id}@omradesbot"
+
+
+def is_all_day(milestone: Milestone) -> bool:
+    """Approximate dates and dates without a time of day become all-day events."""
+    local = milestone.when.astimezone(STOCKHOLM)
+    return milestone.approximate or local.time() == dt.time(9, 0)
+
+
+def ics_summary(milestone: Milestone, texts: Texts, lang: Lang) -> str:
+    """The event title: the milestone's, with the season added when the date is approximate."""
+    title = milestone.title[lang]
+    if milestone.label is None:
+        return title
+    return f"{title.rstrip('.')} ({milestone.label[lang]})"
+
+
+def ics_description(milestone: Milestone, texts: Texts, lang: Lang) -> str:
+    """The milestone's details and, for an approximate date, a note saying so."""
+    parts = []
+    if milestone.details is not None:
+        parts.append(milestone.details[lang])
+    if milestone.label is not None:
+        parts.append(texts.get("calendar_approximate", lang, when=milestone.label[lang]))
+    return "\n\n".join(parts)
+
+
+def stockholm_vtimezone() -> Timezone:
+    """Europe/Stockholm as the EU has defined it since 1996: CEST from the last Sunday of March
+    02:00 to the last Sunday of October 03:00. Recurring rules never run out, unlike a list."""
+    timezone = Timezone()
+    timezone.add("tzid", _TZID)
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "CEST")
+    daylight.add("tzoffsetfrom", dt.timedelta(hours=1))
+    daylight.add("tzoffsetto", dt.timedelta(hours=2))
+    daylight.add("dtstart", dt.datetime(1996, 3, 31, 2, 0))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    standard = TimezoneStandard()
+    standard.add("tzname", "CET")
+    standard.add("tzoffsetfrom", dt.timedelta(hours=2))
+    standard.add("tzoffsetto", dt.timedelta(hours=1))
+    standard.add("dtstart", dt.datetime(1996, 10, 27, 3, 0))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    timezone.add_component(daylight)
+    timezone.add_component(standard)
+    return timezone
+
+
+def build_ics(milestone: Milestone, lang: Lang, texts: Texts, *, stamp: dt.datetime) -> bytes:
+    """One VEVENT in a VCALENDAR, as the bytes of an .ics file; `stamp` is DTSTAMP (aware)."""
+    if stamp.tzinfo is None:
+        raise ValueError("stamp must be an aware datetime")
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-timezone", _TZID)
+
+    event = Event()
+    event.add("uid", ics_uid(milestone))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    local = milestone.when.astimezone(STOCKHOLM)
+    if is_all_day(milestone):
+        event.add("dtstart", local.date())
+        event.add("dtend", local.date() + dt.timedelta(days=1))
+        event.add("transp", "TRANSPARENT")  # a season is not a busy day
+    else:
+        # Timed: a moment, so no DTEND (RFC 5545 3.6.1: the event ends when it starts).
+        event.add("dtstart", local)
+        calendar.add_component(stockholm_vtimezone())
+    event.add("summary", ics_summary(milestone, texts, lang))
+    description = ics_description(milestone, texts, lang)
+    if description:
+        event.add("description", description)
+    event.add("categories", [texts.get(f"area_{milestone.area}", lang)])
+    calendar.add_component(event)
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def calendar_caption(milestone: Milestone, texts: Texts, lang: Lang) -> str:
+    """The caption sent with the file: what it is and how to use it."""
+    return texts.get(
+        "calendar_file_caption",
+        lang,
+        title=milestone.title[lang].rstrip("."),
+        when=when_text(milestone, texts, lang),
+    )
