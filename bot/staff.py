@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SEND_PREFIX = "staff:send:"
 DROP_PREFIX = "staff:drop:"
 LANGUAGE_SPLIT = "||"
+_ASCII = str.maketrans("åäöé", "aaoe")
 _WHEN_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s+(\d{1,2}:\d{2}))?\s*(.*)$", re.S)
 
 
@@ -457,7 +458,8 @@ def _show(when: dt.datetime) -> str:
 
 
 def _slug(title: str, when: dt.datetime) -> str:
-    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:24].strip("-") or "milestone"
+    ascii_title = title.lower().translate(_ASCII)
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:24].strip("-") or "milestone"
     return f"{when.astimezone(STOCKHOLM):%Y%m%d}-{words}"
 
 

@@ -232,6 +232,9 @@ class Jobs:
             log.warning("reminder %s (due %s) skipped at %s", job_id, reminder.due, now)
             return None
         texts = reminder_texts(milestone, self._content().texts)
+        # `now` decides whether the reminder may still go; the rows are due at once, by the
+        # clock the sender reads, even when a test fires the job with a `now` of its choosing.
+        enqueued_at = self._clock()
         broadcast = Broadcast(
             kind="reminder",
             area=milestone.area,
@@ -239,12 +242,12 @@ class Jobs:
             text_en=texts["en"],
             milestone_id=milestone.id,
             dedupe_key=reminder.dedupe_key,
-            created_at=now,
+            created_at=enqueued_at,
             status="draft",
         )
         async with self._sessions() as session, session.begin():
             recipients = await subscriber_chat_ids(session, milestone.area)
-            stored = await store.enqueue_broadcast(session, broadcast, recipients, now=now)
+            stored = await store.enqueue_broadcast(session, broadcast, recipients, now=enqueued_at)
         if stored is None:
             return None
         log.info("reminder %s enqueued for %d subscribers", job_id, len(recipients))
@@ -258,6 +261,7 @@ class Jobs:
             if broadcast is None or broadcast.status != "scheduled":
                 return False
             recipients = await subscriber_chat_ids(session, broadcast.area)
-            await store.enqueue_broadcast(session, broadcast, recipients, now=now)
+            await store.enqueue_broadcast(session, broadcast, recipients, now=self._clock())
+        log.info("scheduled broadcast %s enqueued at %s", broadcast_id, now.isoformat())
         self._wake()
         return True
