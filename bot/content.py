@@ -440,15 +440,20 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
 
     suggestions_path = directory / SUGGESTIONS_FILE
     if suggestions_path.exists():
+        # Drafts are not live, but they must be ready to move: quotes checked, ids free.
         data = _read_yaml(suggestions_path, problems)
-        _collect(
+        drafts: list[FaqEntry] = _collect(
             suggestions_path,
             data,
             "faq",
-            lambda w, i: _parse_faq(w, i, None, problems),
+            lambda w, i: _parse_faq(w, i, article_text, problems),
             problems,
             optional=True,
         )
+        live_ids = {e.id for e in faq}
+        for draft in drafts:
+            if draft.id in live_ids:
+                problems.add(f"{suggestions_path}: {draft.id}", f"id already used in {FAQ_FILE}")
 
     if problems.lines:
         raise ContentError(problems.lines)

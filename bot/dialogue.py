@@ -25,6 +25,7 @@ UNSUB_PREFIX = "unsub:"
 LANG_PREFIX = "lang:"
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
+ASK_STAFF = "ticket:ask"  # "Ask the staff"; the question itself never goes into button data
 
 
 @dataclass(frozen=True)
@@ -178,13 +179,15 @@ class Reply:
 class Dialogue:
     """Turns questions, commands and button presses into replies; shared by every transport."""
 
-    def __init__(self, content: Content, matcher: MatcherLike) -> None:
+    def __init__(self, content: Content, matcher: MatcherLike, *, ask_staff: bool = False) -> None:
+        """`ask_staff`: offer "Ask the staff" when the bot can't help (only if staff exist)."""
         problems = text_problems(content.texts, str(content.directory / "texts.yaml"))
         if problems:
             raise ContentError(problems)
         self._content = content
         self._matcher = matcher
         self._texts = content.texts
+        self._ask_staff = ask_staff
 
     @property
     def texts(self) -> Texts:
@@ -274,6 +277,10 @@ class Dialogue:
         if match.smalltalk is not None:
             talk = next((t for t in self._content.smalltalk if t.id == match.smalltalk), None)
             if talk is not None:
+                if talk.id == "human" and self._ask_staff:
+                    ask = (self._button("button_ask_staff", ASK_STAFF, lang),)
+                    text = self._t("human_ask_staff", lang)
+                    return Reply(text, (ask, self._topics_row(lang)), smalltalk=talk.id)
                 rows = () if talk.id in _CLOSING_SMALLTALK else (self._topics_row(lang),)
                 return Reply(talk.answer[lang], rows, score=match.score, smalltalk=talk.id)
         suggested = [e for e in map(self._content.entry, match.suggestions) if e is not None]
@@ -289,7 +296,10 @@ class Dialogue:
 
     def _dont_know(self, lang: Lang, score: float) -> Reply:
         # The question is deliberately not quoted back: it could be anything a resident typed.
-        return Reply(self._t("dont_know", lang), (self._topics_row(lang),), score=score)
+        rows: tuple[tuple[Button, ...], ...] = (self._topics_row(lang),)
+        if self._ask_staff:
+            rows = (*rows, (self._button("button_ask_staff", ASK_STAFF, lang),))
+        return Reply(self._t("dont_know", lang), rows, score=score)
 
     def milestones(self, lang: Lang, now: dt.datetime) -> Reply:
         """/milestones: the timeline of the move, past steps marked done."""

@@ -33,6 +33,7 @@ from bot.errors import ContentError
 from bot.flood import FloodGate, Verdict
 from bot.storage import privacy, questions
 from bot.storage import residents as store
+from bot.tickets import ticket_lines
 
 if TYPE_CHECKING:
     from bot.services import ContentHolder
@@ -342,7 +343,7 @@ class Residents:
             for question in data.questions:
                 when = question.asked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
                 lines.append(self._t("mydata_question", lang, date=when, text=question.text))
-        # Issue 5: list the resident's tickets here (they are in `data` once storage has them).
+        lines += ticket_lines(self._content.current.content.texts, data.tickets, lang, zone)
         lines += ["", self._t("mydata_footer", lang)]
         return lines
 

@@ -134,3 +134,14 @@ async def prune_tickets(session: AsyncSession, older_than: dt.datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def staff_copies_of(session: AsyncSession, chat_id: int) -> list[tuple[int, int, int]]:
+    """(ticket id, staff chat id, message id) of every staff-chat copy of a resident's tickets."""
+    rows = await session.execute(
+        select(TicketMessage.ticket_id, TicketMessage.staff_chat_id, TicketMessage.message_id)
+        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+        .where(Ticket.chat_id == chat_id)
+        .order_by(TicketMessage.id)
+    )
+    return [(int(t), int(c), int(m)) for t, c, m in rows]
