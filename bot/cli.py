@@ -298,6 +298,58 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- report ---------------------------------------------------------------------------------
+
+
+def add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot report --out report.html`."""
+    parser = subparsers.add_parser(
+        "report",
+        parents=[_content_option(), _lang_option()],
+        help="write the staff statistics as one self-contained HTML page",
+        description="Read OMRADESBOT_DATABASE_URL and write the /stats chart and numbers to one "
+        "HTML file that needs nothing else (the chart is embedded).",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE", help="where to write the page")
+    parser.add_argument(
+        "--days", type=int, default=28, help="days of questions to show (default: 28)"
+    )
+    parser.set_defaults(handler=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Write the report and say where it is."""
+    import asyncio  # noqa: PLC0415
+    import datetime as dt  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.visuals.report import write_report  # noqa: PLC0415
+
+    if args.days < 1:
+        raise ConfigError("--days must be at least 1")
+    settings = Settings.from_env()
+    content = load_content(resolve_content_dir(args.content))
+    out = Path(args.out)
+    try:
+        stats = asyncio.run(
+            write_report(
+                out,
+                database_url=settings.database_url,
+                content=content,
+                lang=args.lang,
+                now=dt.datetime.now(settings.timezone),
+                days=args.days,
+            )
+        )
+    except StorageError as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {out} ({stats.total_questions} questions in {stats.days} days)")
+    return EXIT_OK
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 # One registration function per subcommand; adding one (e.g. `run`, `db`) means one entry here.
@@ -307,6 +359,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     add_check_content,
     add_run,
     add_db,
+    add_report,
 ]
 
 
