@@ -1,0 +1,154 @@
+"""The staff report as one self-contained HTML page: the chart inline, the numbers as tables.
+
+No external files, scripts or fonts: the chart is a base64 PNG data URI, the styles are inline,
+and every text is HTML-escaped, so the page can be mailed or opened offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+
+from bot.content import STOCKHOLM, Content, Lang, Texts
+from bot.visuals.charts import StatsPicture, render_stats, topic_label
+from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
+
+_STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; color: #1a1a1a; margin: 2rem auto;
+       max-width: 60rem; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.8rem; margin-bottom: 0.2rem; }
+.generated { color: #595959; margin-top: 0; }
+img.chart { width: 100%; max-width: 1080px; height: auto; border: 1px solid #d9d9d9; }
+figcaption { white-space: pre-line; color: #333; margin: 0.5rem 0 1.5rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 2rem; min-width: 20rem; }
+caption { text-align: left; font-weight: bold; font-size: 1.15rem; padding-bottom: 0.4rem; }
+th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.8rem; text-align: left; }
+td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
+"""
+
+
+def png_data_uri(png: bytes) -> str:
+    """`data:image/png;base64,...` for an <img> that needs no other file."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], name: str) -> str:
+    head = "".join(
+        f'<th scope="col"{" class=number" if i else ""}>{escape(h)}</th>'
+        for i, h in enumerate(headers)
+    )
+    body = "\n".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=number' if i else ''}>{escape(str(cell))}</td>"
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<table id="{name}">\n<caption>{escape(title)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+    )
+
+
+def build_report_html(
+    stats: StaffStats,
+    picture: StatsPicture,
+    texts: Texts,
+    lang: Lang,
+    topic_titles: Mapping[str, str],
+    *,
+    generated_at: dt.datetime,
+) -> str:
+    """The whole page as a string."""
+    t = texts.get
+    title = t("report_title", lang)
+    generated = generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    subscribers = _table(
+        t("stats_chart_subscribers", lang),
+        [t("report_column_area", lang), t("report_column_subscribers", lang)],
+        [(t(f"area_{s.area}", lang), s.current) for s in stats.subscribers],
+        "subscribers",
+    )
+    questions = _table(
+        t("stats_chart_questions", lang, days=stats.days),
+        [
+            t("report_column_date", lang),
+            t("report_column_questions", lang),
+            t("stats_chart_answered", lang),
+            t("stats_chart_share", lang),
+        ],
+        [
+            (d.day.isoformat(), d.total, d.answered, f"{round(d.share_answered * 100)} %")
+            for d in stats.questions
+        ],
+        "questions",
+    )
+    topics = _table(
+        t("stats_chart_topics", lang, days=stats.days),
+        [t("report_column_topic", lang), t("report_column_count", lang)],
+        [(topic_label(topic, topic_titles), count) for topic, count in stats.top_topics],
+        "topics",
+    )
+    return f"""<!DOCTYPE html>
+<html lang="{escape(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="generated">{escape(t("report_generated", lang, date=generated))}</p>
+<figure>
+<img class="chart" id="chart" src="{png_data_uri(picture.png)}" alt="{escape(picture.caption)}">
+<figcaption>{escape(picture.caption)}</figcaption>
+</figure>
+{subscribers}
+{questions}
+{topics}
+</body>
+</html>
+"""
+
+
+def topic_titles(content: Content, lang: Lang) -> dict[str, str]:
+    """FAQ topic ids to their titles in `lang`, for chart labels."""
+    return {entry.id: entry.title[lang] for entry in content.faq}
+
+
+async def write_report(
+    out: Path,
+    *,
+    database_url: str,
+    content: Content,
+    lang: Lang,
+    now: dt.datetime,
+    days: int = DEFAULT_DAYS,
+) -> StaffStats:
+    """Read the statistics from the database, render the chart and write the page to `out`."""
+    from bot.services import prepare_database  # noqa: PLC0415 - the composition root's helper
+    from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
+
+    engine = create_engine(database_url)
+    try:
+        await prepare_database(database_url, engine)
+        stats = await collect_stats(session_factory(engine), now, days=days)
+    finally:
+        await engine.dispose()
+    titles = topic_titles(content, lang)
+    picture = await render_stats(stats, lang, content.texts, titles)
+    page = build_report_html(stats, picture, content.texts, lang, titles, generated_at=now)
+    await asyncio.to_thread(_write, out, page)
+    return stats
+
+
+def _write(out: Path, page: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
