@@ -57,6 +57,9 @@ GENERIC_WORDS = wordset(
 _QUESTION_WEIGHT = 0.7
 _PAST_WEIGHT = 1.0  # "when did it start" (2009) against "when does it start" (2021)
 _GENERIC_WEIGHT = 0.2
+# The other neighbourhoods tell the four areas apart, so they keep their weight, but like every
+# place name they never make a question answerable on their own ("biblioteket i Lindome").
+PLACE_WORDS = wordset("bifrost lindome aby abys lindomes bifrosts")
 _FUZZY_QUALITY = 0.85
 _COMPOUND_QUALITY = 0.8
 # Inflection endings that may follow a short stem (skol-orna, vår-en, hand-a).
@@ -65,6 +68,7 @@ _MIN_INFORMATIVE = 0.9  # matched informative weight an entry needs before it ma
 # How an entry's score is made: closest example question, share of the question covered,
 # absolute weight of the matched subject words.
 _W_EXAMPLE, _W_COVERAGE, _W_EVIDENCE = 0.45, 0.35, 0.2
+_UNKNOWN_PENALTY = 0.7  # how far unknown words pull a score down; flat between 0.6 and 0.8
 _MAX_TEXT = 1000  # characters read; a resident's question is never longer
 
 # Words that only one language uses; they tell which language a question is written in.
@@ -129,6 +133,7 @@ class Matcher:
         self._generic_keys = frozenset(
             stem(word, lang) for word in GENERIC_WORDS for lang in LANGUAGES
         )
+        self._place_keys = frozenset(stem(word, lang) for word in PLACE_WORDS for lang in LANGUAGES)
         self._weights: dict[str, float] = {}
         for key, df in frequency.items():
             if key == "?past":
@@ -289,7 +294,7 @@ class Matcher:
                 )
                 continue
             for key, quality in resolved:
-                generic = key in self._generic_keys
+                generic = key in self._generic_keys or key in self._place_keys
                 term = _Term(key, self._weights[key], quality, informative=not generic)
                 if key not in terms or terms[key].quality < quality:
                     terms[key] = term
@@ -307,6 +312,8 @@ class Matcher:
                 similarity = overlap / (query_norm * example.norm)
                 best_example[example.entry] = max(best_example[example.entry], similarity)
         scores: list[float] = []
+        # A near-copy still needs a question word or a real subject: "Kållered" alone is none.
+        asked = any(t.key.startswith("?") or t.informative for t in terms)
         for index, keys in enumerate(self._entry_keys):
             covered = 0.0
             informative = 0.0
@@ -321,7 +328,7 @@ class Matcher:
             # outweigh the words we do not know (those are usually the question's real subject:
             # "apotek", "parkering"). Only a near-copy of an example question ("Varför Balltorp?")
             # is let through on place names and question words alone.
-            near_copy = best_example[index] >= 0.95 and unknown == 0.0 and subject
+            near_copy = best_example[index] >= 0.95 and unknown == 0.0 and subject and asked
             if not near_copy and informative < _MIN_INFORMATIVE:
                 scores.append(0.0)
                 continue
@@ -331,10 +338,16 @@ class Matcher:
             score = (
                 _W_EXAMPLE * best_example[index] + _W_COVERAGE * coverage + _W_EVIDENCE * evidence
             )
+            if unknown:
+                # Words the FAQ has never seen are usually the real subject of a question it
+                # cannot answer ("trafiken", "parkera"): the larger their share, the lower the score
+                # is; they turn an answer into a "did you mean", never into silence.
+                penalised = score * (1.0 - _UNKNOWN_PENALTY * unknown / (informative + unknown))
+                score = max(penalised, min(score * 0.8, _RAW_ANSWER * 0.95))
             if not near_copy and informative < 0.5 * unknown:
                 # Too much of the question is unknown to answer it; it may still be worth a
                 # "did you mean", never an answer.
-                score = min(score * 0.8, _RAW_ANSWER * 0.95)
+                score = min(score, _RAW_ANSWER * 0.95)
             scores.append(score)
         return scores
 

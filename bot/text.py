@@ -38,14 +38,23 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         ligger ligga vill ha idag nu fa manga bra battre daligt kanske faktiskt verkligen asso ba
         harifran harifran dit hit dar redan fortfarande alltid aldrig ofta gang ganger tack snalla
         hallo hejsan tjena ar aret aren e sant sana nat nan assa alltsa
+        darifran harifran dadan sadan sant sana sadana nagonstans annanstans
+        funkat funkar funka fungerat fungerar fungera kanns kandes kant tyckte tycks verkar
+        lasa laste last lasit horde hort hora sag sett se tidningen artikeln sidan
+        grejen grej grejer saken sak sakerna grejor
+        ju ba asa eller hur liksom nog val javisst jaha aha oj
+        ocksa forresten dessutom iallafall nasta bo bor bott bodde
         """
     ),
     "en": wordset(
         """
         a an the is are was were be been being do does did doing have has had having i you he she
         it we they me him her us them my your his its our their this that these those what which
-        who whom whose when where why how to of in on at by for with about from into over after
+        who whom whose when where why how to of in on at by for with about from into after
         up down out off again then there here all any both each some such no nor not only
+        else somewhere anywhere something anything someone anybody somebody stuff
+        read heard saw seen newspaper article guess think thought next live lived lives living
+        isn aren don doesn didn wasn weren won haven hasn cant dont doesnt didnt isnt arent wont
         own same so than too very can will would should could shall may might must just also
         and or but if as until while please hi hey ok okay yeah wonder tell know get got going
         really actually exactly anyway like kind sort thing things one ones today now want
@@ -116,6 +125,11 @@ _PHRASES: dict[str, str] = {
     "sen nar": "sedannar",
     "sedan nar": "sedannar",
     "since when": "sedannar",
+    # "finns ni i Åby", "are you in Bifrost": asking where the work is, beside a place name
+    "finns ni": "finnsni",
+    "ar ni i": "finnsni i",
+    "are you in": "finnsni in",
+    "are you active in": "finnsni in",
 }
 # "drar igång", "drar ni igång", "sätter det igång" ... all mean "starts".
 _PHRASES.update(
@@ -126,6 +140,45 @@ _PHRASES.update(
     }
 )
 _PHRASE_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b")
+
+# Text-message shorthand and contractions residents type; expanded before anything else.
+_SHORTHAND: dict[str, str] = {
+    "vrf": "varfor",
+    "varfr": "varfor",
+    "vafor": "varfor",
+    "vaffo": "varfor",
+    "vaff": "varfor",
+    "ngt": "nagot",
+    "ngn": "nagon",
+    "ngra": "nagra",
+    "mkt": "mycket",
+    "o": "och",
+    "whats": "what",
+    "whos": "who",
+    "wheres": "where",
+    "whens": "when",
+    "hows": "how",
+    "y": "why",
+    "u": "you",
+    "r": "are",
+    "ur": "your",
+}
+_SHORTHAND_RE = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
+# An apostrophe becomes a space when folding: "who's" -> "who s"; the loose end is dropped.
+_CONTRACTION_RE = re.compile(r"\b(\w+) (s|re|ve|ll|d|t|m)\b")
+
+# Phrases whose words only mean something together, with a word or two between them.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "vad går det ut på", "vad handlar det om" = what is it about
+    (re.compile(r"\bgar (?:\w+ ){0,2}ut pa\b"), "innebar"),
+    (re.compile(r"\bhandlar (?:\w+ ){0,2}om\b"), "innebar"),
+    # "what do you (actually) do", "vad gör ni", "vad sysslar man med": the activity itself
+    (re.compile(r"\bwhat (?:do|does|will) (?:\w+ ){1,3}?do\b"), "what vadgor"),
+    (re.compile(r"\bvad (?:gor|sysslar|pysslar) (?:ni|man|dom|de|du|vi)\b"), "vad vadgor"),
+    # "vår" (spring) folds to "var" (was, where): only "nästa vår" and a final "i vår" are spring.
+    (re.compile(r"\bnasta var\b"), "varen"),
+    (re.compile(r"\b(?:i|till) var$"), "varen"),
+)
 
 # Past tense separates "when did it start" (2009) from "when does it start" (2021).
 _PAST_SV = frozenset({"borjade", "startade", "kom", "blev", "beslutade", "bestamde", "valde"})
@@ -140,7 +193,11 @@ def words(text: str) -> list[str]:
     """Folded tokens of `text`: verb phrases joined, CLAUSE between clauses, past tense marked."""
     result: list[str] = []
     for clause in _CLAUSE_RE.split(text):
-        folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], fold(clause))
+        folded = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1)], fold(clause))
+        folded = _CONTRACTION_RE.sub(r"\1", folded)
+        for pattern, replacement in _PATTERNS:
+            folded = pattern.sub(replacement, folded)
+        folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], folded)
         if folded:
             if result:
                 result.append(CLAUSE)
