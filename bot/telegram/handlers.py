@@ -11,12 +11,14 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.dialogue import Reply
+from bot.dialogue import MENU_TIMELINE, Reply
 from bot.flood import Verdict
 from bot.residents import Caller
 from bot.telegram.context import BotContext
 from bot.telegram.filters import without_mention
 from bot.telegram.keyboards import inline_keyboard
+from bot.telegram.visuals import send_calendar_file, send_timeline_picture
+from bot.visuals.calendar import ICS_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +99,10 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
 
 
 async def milestones(update: Update, context: BotContext) -> None:
-    """/milestones, /tidslinje: the timeline of the move."""
-    await send(update, context, await context.services.residents.milestones(caller_of(update)))
+    """/milestones, /tidslinje: the timeline of the move, as text and then as a picture."""
+    caller = caller_of(update)
+    await send(update, context, await context.services.residents.milestones(caller))
+    await send_timeline_picture(context, caller)
 
 
 async def language(update: Update, context: BotContext) -> None:
@@ -148,8 +152,14 @@ async def button(update: Update, context: BotContext) -> None:
     await query.answer()
     if update.effective_chat is None:  # the message is gone; nowhere to answer
         return
-    reply = await context.services.residents.press(caller_of(update), query.data or "")
+    data = query.data or ""
+    if data.startswith(ICS_PREFIX):  # "Add to calendar" under the timeline picture
+        await send_calendar_file(context, caller_of(update), data)
+        return
+    reply = await context.services.residents.press(caller_of(update), data)
     await send(update, context, reply)
+    if data == MENU_TIMELINE:
+        await send_timeline_picture(context, caller_of(update))
 
 
 # --- errors --------------------------------------------------------------------------------------

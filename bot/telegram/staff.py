@@ -14,6 +14,7 @@ from bot.content import Lang
 from bot.staff import StaffService
 from bot.telegram.context import BotApplication, BotContext
 from bot.telegram.handlers import send
+from bot.telegram.visuals import send_stats_chart
 
 STAFF_COMMANDS = (
     "broadcast",
@@ -104,9 +105,10 @@ async def correct(update: Update, context: BotContext) -> None:
 
 
 async def stats(update: Update, context: BotContext) -> None:
-    """/stats."""
-    actor, _ = _ids(update)
+    """/stats: the numbers, then the same as a chart."""
+    actor, chat = _ids(update)
     await send(update, context, await staff_service(context).stats(actor, _lang(update)))
+    await send_stats_chart(context, chat, _lang(update))
 
 
 async def reload(update: Update, context: BotContext) -> None:

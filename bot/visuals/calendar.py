@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from bot.content import STOCKHOLM, Lang, Milestone, Texts
-from bot.visuals.timeline import when_text
+from bot.dialogue import Button
+from bot.visuals.timeline import coming_milestones, when_text
 
 ICS_PREFIX = "ics:"  # callback data of the "Add to calendar" buttons: "ics:<milestone id>"
 ICS_MIME_TYPE = "text/calendar"
@@ -42,6 +44,16 @@ def calendar_button_label(milestone: Milestone, texts: Texts, lang: Lang) -> str
     if len(title) > _BUTTON_TITLE_CHARS:
         title = title[: _BUTTON_TITLE_CHARS - 1].rstrip() + "…"
     return texts.get("calendar_button", lang, title=title)
+
+
+def calendar_buttons(
+    milestones: Iterable[Milestone], lang: Lang, now: dt.datetime, texts: Texts
+) -> tuple[tuple[Button, ...], ...]:
+    """One "Add to calendar" button per coming milestone, one per row, soonest first."""
+    return tuple(
+        (Button(calendar_button_label(m, texts, lang), ics_callback_data(m)),)
+        for m in coming_milestones(milestones, now)
+    )
 
 
 def ics_filename(milestone: Milestone) -> str:

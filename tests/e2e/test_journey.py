@@ -61,7 +61,8 @@ async def test_swedish_journey_from_start_to_forget(
     left = await resident.says("/avsluta")
     assert labels(left) == ["unsub:balltorp"]
 
-    milestones = await resident.says("/tidslinje")
+    milestones, picture = await resident.say("/tidslinje", replies=2)  # text, then the picture
+    assert picture.method == "sendPhoto"
     assert milestones.content.startswith(texts.get("milestones_intro", "sv"))
     assert all(m.title["sv"] in milestones.content for m in content.milestones)
 
@@ -127,7 +128,8 @@ async def test_english_journey_from_start_to_forget(
     subscribe_menu = await resident.says("/subscribe")
     assert "Balltorp" in (await resident.press(subscribe_menu, "sub:balltorp")).content
 
-    milestones = await resident.says("/milestones")
+    milestones, picture = await resident.say("/milestones", replies=2)
+    assert picture.method == "sendPhoto"
     assert milestones.content.startswith(texts.get("milestones_intro", "en"))
 
     # The language menu, a Swedish choice, and back to English by button.

@@ -1,0 +1,102 @@
+"""Send the pictures and calendar files of bot.visuals through Telegram (photo, document).
+
+The handlers call these after their text reply; everything drawn or built comes from the core
+(bot.visuals), this module only picks the language, the live timeline and the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InputFile
+
+from bot.content import Lang, Milestone
+from bot.dialogue import Reply
+from bot.residents import Caller
+from bot.telegram.context import BotContext
+from bot.telegram.keyboards import inline_keyboard
+from bot.visuals.calendar import (
+    ICS_MIME_TYPE,
+    build_ics,
+    calendar_buttons,
+    calendar_caption,
+    ics_filename,
+    milestone_id_of,
+)
+from bot.visuals.charts import render_stats
+from bot.visuals.report import topic_titles
+from bot.visuals.stats import collect_stats
+from bot.visuals.timeline import render_timeline
+
+log = logging.getLogger(__name__)
+
+TIMELINE_FILENAME = "tidslinje.png"
+STATS_FILENAME = "statistik.png"
+
+
+async def live_milestones(context: BotContext) -> list[Milestone]:
+    """The timeline as it is now: milestones.yaml with staff additions, moves and removals."""
+    services = context.services
+    if services.delivery is not None:
+        milestones, _ = await services.delivery.jobs.timeline()
+        return list(milestones)
+    return list(services.content.current.content.milestones)
+
+
+async def send_timeline_picture(context: BotContext, caller: Caller) -> None:
+    """The timeline PNG with its caption and an "Add to calendar" button per coming date."""
+    services = context.services
+    lang = await services.residents.language(caller)
+    content = services.content.current.content
+    now = services.clock()
+    milestones = await live_milestones(context)
+    if not milestones:
+        return  # the text reply already said the timeline is empty
+    picture = await render_timeline(milestones, lang, now, content.texts)
+    buttons = calendar_buttons(milestones, lang, now, content.texts)
+    await context.bot.send_photo(
+        caller.chat_id,
+        InputFile(picture.png, filename=TIMELINE_FILENAME),
+        caption=picture.caption,
+        parse_mode=None,
+        reply_markup=inline_keyboard(Reply(picture.caption, buttons)),
+    )
+
+
+async def send_calendar_file(context: BotContext, caller: Caller, data: str) -> None:
+    """The .ics file for the milestone named in 'ics:<id>', or a notice if it is gone."""
+    services = context.services
+    lang = await services.residents.language(caller)
+    texts = services.content.current.content.texts
+    wanted = milestone_id_of(data)
+    milestone = next((m for m in await live_milestones(context) if m.id == wanted), None)
+    if milestone is None:
+        await context.bot.send_message(
+            caller.chat_id, texts.get("calendar_unknown", lang), parse_mode=None
+        )
+        return
+    document = InputFile(
+        build_ics(milestone, lang, texts, stamp=services.clock()),
+        filename=ics_filename(milestone),
+    )
+    document.mimetype = ICS_MIME_TYPE  # never left to the platform's guess from the name
+    await context.bot.send_document(
+        caller.chat_id,
+        document,
+        caption=calendar_caption(milestone, texts, lang),
+        parse_mode=None,
+    )
+
+
+async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> None:
+    """The staff chart (subscribers, questions per day, top topics) with its caption."""
+    services = context.services
+    content = services.content.current.content
+    stats = await collect_stats(services.sessions, services.clock())
+    picture = await render_stats(stats, lang, content.texts, topic_titles(content, lang))
+    await context.bot.send_photo(
+        chat_id,
+        InputFile(picture.png, filename=STATS_FILENAME),
+        caption=picture.caption,
+        parse_mode=None,
+    )
