@@ -287,6 +287,8 @@ class Matcher:
             if is_stopword(word):
                 continue
             resolved = self._resolve(word, lang)
+            if not resolved and len(word) < 3:
+                continue  # a one- or two-letter scrap ("fr", "s") is shorthand, not a subject
             if not resolved:
                 unknown = "!" + word
                 terms.setdefault(

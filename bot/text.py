@@ -148,6 +148,7 @@ _SHORTHAND: dict[str, str] = {
     "vafor": "varfor",
     "vaffo": "varfor",
     "vaff": "varfor",
+    "fr": "fran",
     "ngt": "nagot",
     "ngn": "nagon",
     "ngra": "nagra",

@@ -39,6 +39,9 @@ def matcher(content: Content) -> Matcher:
         # slang and chat
         ("va e bid", "what_bid"),
         ("asså varför drar ni från kållered", "why_move"),
+        ("vrf flyttar ni fr kallered", "why_move"),
+        ("vad går det ut på, områdesarbetet?", "what_is"),
+        ("vad blir det av i Balltorp nästa vår", "survey"),
         # a long, chatty message
         (
             "Hej! Jag bor i Balltorp sedan några år och läste om det här. "
@@ -63,6 +66,7 @@ def test_swedish_as_residents_write_it(matcher: Matcher, text: str, topic: str) 
         ("what happens to the young developers?", "young_developers"),
         ("which neighbourhoods have area work", "four_areas"),
         ("can I get involved as a resident", "take_part"),
+        ("who's in charge of the work", "henrik"),
     ],
 )
 def test_english_is_understood_whatever_the_language_setting(
@@ -101,6 +105,13 @@ def test_a_swedish_question_is_recognised_as_swedish(matcher: Matcher) -> None:
         "asdfgh jkl",
         "finns det lediga lägenheter i balltorp",
         "vilken buss går till Kållered",
+        # another neighbourhood's name is no subject either
+        "när öppnar simhallen i Bifrost",
+        "Åby",
+        # one article word beside the real, unknown subject
+        "hur ringer jag polisen i en nödsituation",
+        # the article gives no contact details: an honest "don't know", not the wrong answer
+        "vem kontaktar jag",
     ],
 )
 def test_questions_it_cannot_answer_get_no_topic(matcher: Matcher, text: str) -> None:

@@ -1,4 +1,4 @@
-"""The shared FAQ scoring script on the development questions, when ../shared/eval is present."""
+"""The shared FAQ scoring script, run against the real `omradesbot ask --batch`, when present."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
-BATCH = ROOT / "tests" / "data" / "batch_for_eval.py"
-HELDOUT = ROOT / "tests" / "data" / "faq-heldout.yaml"
+# Two held-out sets written before their authors read the FAQ: fix causes, never single lines.
+HELDOUT = (
+    ROOT / "tests" / "data" / "faq-heldout.yaml",
+    ROOT / "tests" / "data" / "faq-heldout2.yaml",
+)
+ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
 
 needs_shared = pytest.mark.skipif(
     not (SHARED_EVAL / "score_faq.py").exists(),
@@ -27,8 +31,7 @@ def score(cases: Path, *minimums: str) -> subprocess.CompletedProcess[str]:
             str(cases),
             *minimums,
             "--",
-            sys.executable,
-            str(BATCH),
+            *ASK_BATCH,
         ],
         capture_output=True,
         text=True,
@@ -40,11 +43,12 @@ def score(cases: Path, *minimums: str) -> subprocess.CompletedProcess[str]:
 
 @needs_shared
 def test_development_questions_reach_the_targets() -> None:
-    run = score(SHARED_EVAL / "faq-dev.yaml")
+    run = score(SHARED_EVAL / "faq-dev.yaml", "--min-ontopic", "0.95", "--min-offtopic", "0.90")
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 @needs_shared
-def test_our_own_held_out_questions_reach_the_acceptance_targets() -> None:
-    run = score(HELDOUT, "--min-ontopic", "0.96", "--min-offtopic", "0.93")
+@pytest.mark.parametrize("cases", HELDOUT, ids=lambda path: path.stem)
+def test_held_out_questions_reach_the_acceptance_targets(cases: Path) -> None:
+    run = score(cases, "--min-ontopic", "0.96", "--min-offtopic", "0.93")
     assert run.returncode == 0, run.stdout + run.stderr

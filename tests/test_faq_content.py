@@ -11,6 +11,9 @@ from bot.content import LANGUAGES, Content
 
 ARTICLE = Path(__file__).resolve().parents[1] / "content" / "source" / "article.sv.txt"
 MAX_LIX = 40
+# The article's own date (the project brief: "the municipality's article, 2020"). Its "hösten"
+# is autumn 2020, so answers may name that year although the article's text never prints it.
+ARTICLE_YEAR = 2020
 MIN_QUESTIONS = 5
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
@@ -112,12 +115,13 @@ def test_answers_are_short_enough_for_a_phone(content: Content) -> None:
 
 
 def test_no_number_in_an_answer_is_missing_from_the_article(content: Content, article: str) -> None:
+    allowed = set(re.findall(r"\d+", article)) | {str(ARTICLE_YEAR)}
     invented = [
         (entry.id, lang, number)
         for entry in content.faq
         for lang in LANGUAGES
         for number in re.findall(r"\d+", entry.answer[lang])
-        if number not in article
+        if number not in allowed
     ]
     invented += [
         (talk.id, lang, number)
@@ -150,15 +154,19 @@ def test_the_taking_part_answer_admits_there_are_no_contact_details(content: Con
             ["Business Improvement District", "fastighetsbolag", "föreningar"],
             ["Business Improvement District", "property companies", "associations"],
         ),
-        ("timeline", ["2021", "kartläggning"], ["2021", "survey"]),
+        (
+            "timeline",
+            ["Hösten 2020", "Våren 2021", "hösten 2021", "kartläggning"],
+            ["autumn 2020", "spring 2021", "autumn 2021", "survey"],
+        ),
         ("since_when", ["2009"], ["2009"]),
         ("four_areas", ["Bifrost", "Lindome", "Åby", "Kållered"], ["Bifrost", "Lindome", "Åby"]),
         ("who_decided", ["Kultur- och fritidsnämnden"], ["Culture and Leisure Committee"]),
         ("why_balltorp", ["trygghet", "trivsel"], ["safety", "well-being"]),
         (
             "young_developers",
-            ["kommunutvecklare", "utredas"],
-            ["municipal developers", "investigated"],
+            ["kommunutvecklare", "utredas hösten 2020"],
+            ["municipal developers", "investigated in autumn 2020"],
         ),
         (
             "challenges",
@@ -171,8 +179,13 @@ def test_the_taking_part_answer_admits_there_are_no_contact_details(content: Con
         ("henrik", ["avdelningschef"], ["head of the department"]),
         ("why_move", ["BID", "liknande", "behov"], ["BID", "similar", "need"]),
         ("what_is", ["främjande", "förebyggande"], ["promotive", "preventive"]),
-        ("kallered_now", ["fasas", "BID"], ["phased out", "BID"]),
-        ("survey", ["kartläggning", "2021"], ["survey", "2021"]),
+        (
+            "kallered_now",
+            ["fasas ut hösten 2020", "BID"],
+            ["phased out in autumn 2020", "BID"],
+        ),
+        ("survey", ["Våren 2021", "kartläggning", "hösten 2021"], ["spring 2021", "survey"]),
+        ("property_agreements", ["Hösten 2020", "avtal"], ["autumn 2020", "agreements"]),
     ],
 )
 def test_answers_state_the_key_facts(
