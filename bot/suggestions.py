@@ -83,11 +83,11 @@ def draft_yaml(
         "source": [source],
     }
     body = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=100)
+    todo = "/".join(_TODO[o] for o in other)
     comment = (
         f"# From ticket #{ticket_id}, {now.date().isoformat()}. NOT CHECKED: the source sentence\n"
-        "# was picked by similarity and may not support the staff's answer; a person must check\n"
-        f"# it, translate the {'/'.join(_TODO[o] for o in other)} texts and then move the entry "
-        "to faq.yaml.\n"
+        "# was picked by similarity and may not support the staff's answer. A person must\n"
+        f"# check it, translate the {todo} texts and then move the entry to faq.yaml.\n"
     )
     lines = (comment + body).splitlines()
     return "".join(f"  {line}\n" for line in lines)

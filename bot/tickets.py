@@ -514,7 +514,8 @@ def group_similar(texts: Iterable[str], threshold: int = _SIMILAR) -> list[tuple
     """Group questions that say the same thing; (an example text, count), most frequent first.
 
     Texts are compared after the matcher's folding (case, å/ä/ö, punctuation), so "När öppnar
-    ni?" and "när öppnar ni" are one question. The example is the first text of its group.
+    ni?" and "när öppnar ni" are one question. The example is the first text of its group
+    (the newest, in the order /unanswered reads them).
     """
     groups: list[tuple[str, str, int]] = []  # (normalised, example, count)
     for text in texts:
