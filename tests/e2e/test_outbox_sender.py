@@ -12,6 +12,7 @@ from outbox_support import (
     delivery_statuses,
     enqueue,
     make_sender,
+    postgres_database,
     ptb_bot,
     sqlite_database,
 )
@@ -122,3 +123,20 @@ async def test_network_errors_are_retried_with_backoff_then_marked_failed(
         statuses = await delivery_statuses(sessions)
         assert statuses[602] == "failed"
         assert len(emulator.send_log) - attempts_before == 3  # every attempt got a 502
+
+
+@pytest.mark.postgres
+async def test_the_sender_drains_a_broadcast_on_postgresql(content: Content) -> None:
+    async with postgres_database() as engine, running_emulator() as emulator:
+        sessions = session_factory(engine)
+        chats = await add_subscribers(sessions, range(3000, 3040), "kallered", language="en")
+        await emulator.block(3007, notify=False)
+        await enqueue(sessions, "kallered", "Hej", "Hello")
+        async with ptb_bot(emulator) as bot:
+            await make_sender(engine, bot, content, rate=100).run(until_idle=True)
+
+        counts = emulator.message_counts()
+        assert [counts.get(chat, 0) for chat in chats] == [0 if c == 3007 else 1 for c in chats]
+        assert emulator.last_message(3000).text.endswith("Hello")
+        assert emulator.max_sends_per_window(1.0) <= 100
+        assert "39 levererade, 1 blockerade" in emulator.last_message(STAFF_CHAT).text
