@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import STOCKHOLM, Content
 from bot.storage.engine import create_engine, session_factory
-from bot.storage.milestones import add_milestone
 from bot.storage.migrate import upgrade
+from bot.storage.milestones import add_milestone
 from bot.storage.models import Broadcast, Delivery
 from bot.storage.residents import get_or_create_resident, subscribe
 from scheduler.jobs import Jobs
