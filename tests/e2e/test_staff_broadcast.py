@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from conftest import TIMEOUT, Resident, labels
 
 from bot.config import Settings
+from bot.content import STOCKHOLM
 from bot.telegram.context import BotApplication
 from tests.emulator import BotApiEmulator, SentMessage
 
@@ -141,3 +144,34 @@ async def test_correct_then_retract_edit_and_delete_every_copy(
         lambda: all(emulator.last_message(r.chat_id).deleted for r in (sv, en)), timeout=TIMEOUT
     )
     assert (await staff.says(f"/retract {broadcast_id}")).text.startswith("Det finns inget")
+
+
+async def test_a_scheduled_broadcast_waits_for_its_time_and_can_be_cancelled(
+    emulator: BotApiEmulator,
+    application: BotApplication,
+    staff: Resident,
+    subscribers: tuple[Resident, Resident, Resident],
+) -> None:
+    sv, _, other = subscribers
+    message, first = await preview(staff, "/schedule 2030-05-10 18:00 kallered Städdag på lördag")
+    assert "2030-05-10 18:00" in message.text
+    assert "2030-05-10 18:00" in (await staff.press(message, f"staff:send:{first}")).text
+    message, second = await preview(staff, "/schedule 2030-06-01 10:00 balltorp Något annat")
+    await staff.press(message, f"staff:send:{second}")
+
+    listing = (await staff.says("/scheduled")).text
+    assert f"#{first} 2030-05-10 18:00" in listing
+    assert f"#{second} 2030-06-01 10:00" in listing
+    delivery = application.bot_data.services.delivery
+    assert delivery is not None
+    assert delivery.scheduler.get_job(f"broadcast:{first}") is not None
+    assert (await staff.says(f"/cancel {second}")).text == f"Utskick #{second} är avbrutet."
+    assert delivery.scheduler.get_job(f"broadcast:{second}") is None
+
+    assert emulator.count_messages(other.chat_id) == 1  # nothing before its time
+    await delivery.jobs.send_scheduled(first, now=dt.datetime(2030, 5, 10, 18, 0, tzinfo=STOCKHOLM))
+
+    got = (await emulator.wait_for_messages(other.chat_id, 2, timeout=TIMEOUT))[1]
+    assert got.text.endswith("Städdag på lördag")
+    assert emulator.count_messages(sv.chat_id) == 1
+    assert (await staff.says("/scheduled")).text == "Inga schemalagda utskick."
