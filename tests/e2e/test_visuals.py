@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import icalendar
 import pytest
-from conftest import TIMEOUT, Resident, labels
 
 from bot.config import Settings
 from bot.content import STOCKHOLM
@@ -15,6 +14,7 @@ from bot.services import Services
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.context import BotApplication
 from bot.visuals.png import MAX_CAPTION, PNG_SIGNATURE, png_dimensions
+from tests.e2e.conftest import TIMEOUT, Resident, labels
 from tests.emulator import BotApiEmulator, SentMessage
 
 # Between the spring 2021 survey and the autumn 2021 start of the article's timeline.
