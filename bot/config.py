@@ -20,6 +20,7 @@ T = TypeVar("T")
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOG_FORMATS = ("text", "json")
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
 
 BOTFATHER_HELP = (
@@ -80,6 +81,7 @@ class Settings:
     ticket_limit: int = 3
     failover_seconds: float = 15.0
     log_level: str = "INFO"
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -110,6 +112,7 @@ class Settings:
                 "OMRADESBOT_FAILOVER_SECONDS", _positive_float, cls.failover_seconds
             ),
             log_level=env.get("OMRADESBOT_LOG_LEVEL", _log_level, cls.log_level),
+            log_format=env.get("OMRADESBOT_LOG_FORMAT", _log_format, cls.log_format),
         )
 
     def require_token(self) -> Secret:
@@ -262,3 +265,10 @@ def _log_level(raw: str) -> str:
     if level not in _LOG_LEVELS:
         raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}, not {raw!r}")
     return level
+
+
+def _log_format(raw: str) -> str:
+    value = raw.lower()
+    if value not in _LOG_FORMATS:
+        raise ValueError(f"expected one of {', '.join(_LOG_FORMATS)}, not {raw!r}")
+    return value

@@ -20,10 +20,12 @@ from bot.content import Content, load_content
 from bot.dialogue import Dialogue
 from bot.errors import StorageError
 from bot.flood import FloodGate
+from bot.leadership import Leadership
 from bot.residents import Residents, check_texts
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
+from bot.tickets import Tickets, check_ticket_texts
 from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
@@ -46,25 +48,31 @@ class ContentBundle:
     dialogue: Dialogue
 
     @classmethod
-    def build(cls, content: Content) -> ContentBundle:
+    def build(cls, content: Content, *, ask_staff: bool = False) -> ContentBundle:
         """Build the matcher and dialogue; ContentError if the texts miss a key the bot needs."""
         matcher = Matcher(content)
-        dialogue = Dialogue(content, matcher)
+        dialogue = Dialogue(content, matcher, ask_staff=ask_staff)
         check_texts(content)
+        check_ticket_texts(content)
         return cls(content, matcher, dialogue)
 
 
 class ContentHolder:
     """The live content; `reload()` swaps it in one assignment, so a reader never sees a mix."""
 
-    def __init__(self, bundle: ContentBundle, directory: Path) -> None:
+    def __init__(self, bundle: ContentBundle, directory: Path, *, ask_staff: bool = False) -> None:
         self._bundle = bundle
         self._directory = directory
+        self._ask_staff = ask_staff
 
     @classmethod
-    def load(cls, directory: Path) -> ContentHolder:
-        """Load and validate `directory`; ContentError lists every problem."""
-        return cls(ContentBundle.build(load_content(directory)), directory)
+    def load(cls, directory: Path, *, ask_staff: bool = False) -> ContentHolder:
+        """Load and validate `directory`; ContentError lists every problem.
+
+        `ask_staff`: the dialogue offers "Ask the staff" (only when staff can answer).
+        """
+        bundle = ContentBundle.build(load_content(directory), ask_staff=ask_staff)
+        return cls(bundle, directory, ask_staff=ask_staff)
 
     @property
     def current(self) -> ContentBundle:
@@ -73,7 +81,7 @@ class ContentHolder:
 
     def reload(self) -> ContentBundle:
         """Re-read the content; on ContentError the old content stays live and the error rises."""
-        bundle = ContentBundle.build(load_content(self._directory))
+        bundle = ContentBundle.build(load_content(self._directory), ask_staff=self._ask_staff)
         self._bundle = bundle
         log.info("content reloaded from %s: %d topics", self._directory, len(bundle.content.faq))
         return bundle
@@ -94,6 +102,9 @@ class Services:
     # with a default, and start/stop them in bot/telegram/app.py's post_init/post_shutdown.
     # The outbox sender and scheduler need the bot, so post_init builds and starts them.
     delivery: DeliveryRuntime | None = None
+    # Issue 6: which process runs `delivery` (scheduler + sender); see bot/leadership.py.
+    leadership: Leadership | None = None
+    tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
 
     @classmethod
     def create(
@@ -104,7 +115,9 @@ class Services:
         clock: Clock | None = None,
     ) -> Services:
         """Build the services; nothing connects to the database until first use."""
-        content = content or ContentHolder.load(settings.content_dir)
+        content = content or ContentHolder.load(
+            settings.content_dir, ask_staff=bool(settings.staff_ids)
+        )
         clock = clock or system_clock(settings)
         engine = create_engine(settings.database_url)
         sessions = session_factory(engine)
@@ -116,7 +129,8 @@ class Services:
             flood,
             retention=dt.timedelta(days=settings.question_retention_days),
         )
-        return cls(settings, content, engine, sessions, clock, flood, residents)
+        tickets = Tickets(sessions, content, residents, settings, clock)
+        return cls(settings, content, engine, sessions, clock, flood, residents, tickets=tickets)
 
     async def prepare_database(self) -> None:
         """Migrate the embedded SQLite database; refuse any other database that is not at head.

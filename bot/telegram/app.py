@@ -22,6 +22,7 @@ from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
 from bot.telegram.messenger import PtbMessenger
 from bot.telegram.staff import register_staff_handlers
+from bot.telegram.tickets import register_ticket_handlers
 from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,21 @@ COMMAND_HANDLERS = {
 }
 
 
-def build_application(services: Services) -> BotApplication:
-    """The bot for `services.settings`, ready for `run_polling()` (or initialize/start in tests)."""
+def build_application(services: Services, *, polling: bool = True) -> BotApplication:
+    """The bot for `services.settings`, ready for `run_polling()` (or initialize/start in tests).
+
+    With `polling=False` there is no Updater: bot/telegram/webhook.py feeds the update queue.
+    """
     settings = services.settings
-    application: BotApplication = (
+    builder = (
         Application.builder()
         .token(settings.require_token().reveal())
         .base_url(settings.telegram_api_url)
         .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    application: BotApplication = (builder if polling else builder.updater(None)).build()
     application.bot_data.services = services
     register_handlers(application, services)
     return application
@@ -96,6 +100,8 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
     # fallbacks below, so /broadcast and friends are not answered as unknown commands.
     register_staff_handlers(application, services.settings.staff_ids)
+    # Tickets (issue 5): staff replies to a ticket and ticket buttons before free text/buttons.
+    register_ticket_handlers(application)
 
     # Group 0, the rest: button presses, free text, then fallbacks. Order matters: text before
     # the unknown-command catch-all, which must come after every CommandHandler.

@@ -7,6 +7,8 @@ its arguments, the traceback and the stack.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from typing import TextIO
 
 MASK = "***"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMATS = ("text", "json")
 
 # These log every request URL (with the token inside) at INFO or DEBUG.
 CHATTY_LOGGERS = ("httpx", "httpcore")
@@ -50,16 +53,48 @@ class SecretMaskingFilter(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the traceback if any.
+
+    For log collectors (journald, Loki, ...): a multi-line traceback stays inside its event.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        event: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            event["exception"] = record.exc_text
+        if record.stack_info:
+            event["stack"] = record.stack_info
+        return json.dumps(event, ensure_ascii=False)
+
+
 class _BotLogHandler(logging.StreamHandler[TextIO]):
     """The handler `configure_logging` installs, recognisable so it can be replaced."""
 
 
 def configure_logging(
-    level: str = "INFO", *, secrets: Iterable[str] = (), stream: TextIO | None = None
+    level: str = "INFO",
+    *,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    log_format: str = "text",
 ) -> logging.Handler:
-    """Send logs to `stream` (stderr) with `secrets` masked; return the handler installed."""
+    """Send logs to `stream` (stderr) with `secrets` masked; return the handler installed.
+
+    `log_format` is "text" (one human-readable line per event) or "json" (one JSON object per
+    line, tracebacks included).
+    """
     handler = _BotLogHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(FORMAT))
     handler.addFilter(SecretMaskingFilter(secrets))
     root = logging.getLogger()
     # Configuring twice (tests, a second `run` in one process) replaces our handler, not doubles it.
