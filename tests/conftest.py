@@ -1,14 +1,15 @@
-"""Shared fixtures: the real content, a tiny stand-alone content set, and breakable copies."""
+"""Shared fixtures: content sets, and a throw-away database on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.content import Content, load_content
+from tests.databases import BACKENDS, Database, postgres_schema, sqlite_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
@@ -51,3 +52,13 @@ def tmp_content(tmp_path: Path) -> MakeContent:
         return _copy_content(tmp_path / name, minimal=minimal)
 
     return make
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty database, once as an SQLite file and once as a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield sqlite_database(tmp_path / "db" / "bot.db")
+        return
+    async with postgres_schema() as database:
+        yield database

@@ -1,4 +1,9 @@
-"""E2E fixtures: the Bot API emulator and the real application polling it, in this process."""
+"""E2E fixtures: the Bot API emulator and the real application polling it, in this process.
+
+Every test that uses `settings` (hence `application`) runs twice: on an SQLite file and on a
+fresh PostgreSQL database (`bot_database`; the PostgreSQL variant skips when
+OMRADESBOT_TEST_POSTGRES_URL is unset).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from sqlalchemy import create_engine, text
 
 from bot.config import Secret, Settings
 from bot.services import Services
+from bot.storage import upgrade
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.context import BotApplication
+from tests.databases import BACKENDS, Database, postgres_database, sqlite_database
 from tests.emulator import BotApiEmulator, SentMessage, User, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,19 +45,36 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    """Where the bot's SQLite database lives for one test."""
-    return tmp_path / "data" / "bot.db"
+@pytest.fixture(params=BACKENDS)
+async def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The bot's database for one test: an SQLite file, or a fresh migrated PostgreSQL database.
+
+    PostgreSQL is migrated here because the bot migrates only its embedded SQLite default.
+    """
+    if request.param == "sqlite":
+        yield sqlite_database(tmp_path / "data" / "bot.db")
+        return
+    async with postgres_database() as database:
+        await upgrade(database.url)
+        yield database
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, db_file: Path) -> Settings:
-    """Settings pointing the bot at the emulator and a temporary SQLite file."""
+def db_file(bot_database: Database) -> Path:
+    """Where the bot's SQLite database lives, for tests that read the file itself."""
+    if bot_database.backend != "sqlite":
+        pytest.skip("reads the SQLite file directly")
+    assert bot_database.url.database is not None
+    return Path(bot_database.url.database)
+
+
+@pytest.fixture
+def settings(emulator: BotApiEmulator, bot_database: Database) -> Settings:
+    """Settings pointing the bot at the emulator and a temporary database."""
     return Settings(
         telegram_token=Secret(TOKEN),
         telegram_api_url=emulator.base_url,
-        database_url=f"sqlite:///{db_file}",
+        database_url=bot_database.plain_url,
         content_dir=ROOT / "content",
         flood_limit=20,
     )
@@ -136,6 +160,24 @@ def rows_about(db_file: Path, chat_id: int) -> dict[str, int]:
             }
     finally:
         engine.dispose()
+
+
+async def rows_in(database: Database, chat_id: int) -> dict[str, int]:
+    """How many rows each table holds about `chat_id`, on either backend."""
+    engine = database.engine()
+    try:
+        async with engine.connect() as connection:
+            return {
+                table: (
+                    await connection.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE chat_id = :chat"),
+                        {"chat": chat_id},
+                    )
+                ).scalar_one()
+                for table in CHAT_TABLES
+            }
+    finally:
+        await engine.dispose()
 
 
 def labels(message: SentMessage) -> list[str]:

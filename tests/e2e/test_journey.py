@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.content import Content
-from tests.e2e.conftest import Resident, labels, rows_about
+from tests.databases import Database
+from tests.e2e.conftest import Resident, labels, rows_in
 
 NOTHING = dict.fromkeys(("residents", "subscriptions", "questions", "deliveries", "tickets"), 0)
 
 
 async def test_swedish_journey_from_start_to_forget(
-    resident: Resident, content: Content, db_file: Path
+    resident: Resident, content: Content, bot_database: Database
 ) -> None:
     texts = content.texts
 
@@ -83,18 +82,18 @@ async def test_swedish_journey_from_start_to_forget(
     confirm = await resident.says("/glom")
     assert labels(confirm) == ["forget:yes", "forget:no"]
     assert (await resident.press(confirm, "forget:no")).text == texts.get("forget_kept", "sv")
-    assert rows_about(db_file, resident.chat_id)["subscriptions"] == 1
+    assert (await rows_in(bot_database, resident.chat_id))["subscriptions"] == 1
     confirm = await resident.says("/glom")
     assert (await resident.press(confirm, "forget:yes")).text == texts.get("forgotten", "sv")
-    assert rows_about(db_file, resident.chat_id) == NOTHING
+    assert (await rows_in(bot_database, resident.chat_id)) == NOTHING
 
     # Looking afterwards stores nothing new either.
     assert (await resident.says("/minadata")).text == texts.get("mydata_nothing", "sv")
-    assert rows_about(db_file, resident.chat_id) == NOTHING
+    assert (await rows_in(bot_database, resident.chat_id)) == NOTHING
 
 
 async def test_english_journey_from_start_to_forget(
-    english_resident: Resident, content: Content, db_file: Path
+    english_resident: Resident, content: Content, bot_database: Database
 ) -> None:
     resident, texts = english_resident, content.texts
 
@@ -120,11 +119,11 @@ async def test_english_journey_from_start_to_forget(
 
     both = await resident.says("/subscribe all")
     assert both.text == texts.get("subscribed", "en", area=texts.get("area_all", "en"))
-    assert rows_about(db_file, resident.chat_id)["subscriptions"] == 2
+    assert (await rows_in(bot_database, resident.chat_id))["subscriptions"] == 2
     menu = await resident.says("/unsubscribe")
     assert labels(menu) == ["unsub:balltorp", "unsub:kallered", "unsub:all"]
     assert "Both areas" in (await resident.press(menu, "unsub:all")).content
-    assert rows_about(db_file, resident.chat_id)["subscriptions"] == 0
+    assert (await rows_in(bot_database, resident.chat_id))["subscriptions"] == 0
     subscribe_menu = await resident.says("/subscribe")
     assert "Balltorp" in (await resident.press(subscribe_menu, "sub:balltorp")).content
 
@@ -146,7 +145,7 @@ async def test_english_journey_from_start_to_forget(
 
     confirm = await resident.says("/forget")
     assert (await resident.press(confirm, "forget:yes")).text == texts.get("forgotten", "en")
-    assert rows_about(db_file, resident.chat_id) == NOTHING
+    assert (await rows_in(bot_database, resident.chat_id)) == NOTHING
 
 
 async def test_command_menus_are_set_per_language(resident: Resident, content: Content) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
-from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from bot.content import Content
 from bot.telegram.context import BotApplication
-from tests.e2e.conftest import TIMEOUT, Resident, labels, rows_about
+from tests.databases import Database
+from tests.e2e.conftest import TIMEOUT, Resident, labels, rows_in
 from tests.emulator import BotApiEmulator
 
 GROUP = -100_200_300
@@ -36,7 +36,7 @@ async def test_unknown_command_gets_a_hint(
 
 
 async def test_forged_and_expired_buttons_get_a_harmless_notice(
-    resident: Resident, content: Content, db_file: Path
+    resident: Resident, content: Content, bot_database: Database
 ) -> None:
     emulator = resident.emulator
     welcome = await resident.says("/start")
@@ -57,11 +57,11 @@ async def test_forged_and_expired_buttons_get_a_harmless_notice(
     query = await emulator.send_callback(resident.user, resident.chat_id, 999_999, "nonsense")
     await emulator.wait_for_callback_answer(query, timeout=TIMEOUT)
     # None of it stored anything.
-    assert sum(rows_about(db_file, resident.chat_id).values()) == 0
+    assert sum((await rows_in(bot_database, resident.chat_id)).values()) == 0
 
 
 async def test_longest_message_and_markup_are_handled_as_plain_text(
-    resident: Resident, content: Content, db_file: Path
+    resident: Resident, content: Content, bot_database: Database
 ) -> None:
     longest = ("<b>hej</b> *fet* _kursiv_ [länk](http://x) " * 200)[:4096]
     assert len(longest) == 4096
@@ -70,7 +70,7 @@ async def test_longest_message_and_markup_are_handled_as_plain_text(
     mydata = await resident.says("/minadata")
     assert "<b>hej</b> *fet* _kursiv_" in mydata.content  # shown verbatim, never parsed
     assert all(m.parse_mode is None for m in resident.emulator.messages(resident.chat_id))
-    assert rows_about(db_file, resident.chat_id)["questions"] == 1
+    assert (await rows_in(bot_database, resident.chat_id))["questions"] == 1
 
 
 async def test_flood_gets_one_notice_then_silence(
@@ -89,7 +89,7 @@ async def test_flood_gets_one_notice_then_silence(
 
 
 async def test_group_chat_answers_only_when_addressed(
-    emulator: BotApiEmulator, application: BotApplication, content: Content, db_file: Path
+    emulator: BotApiEmulator, application: BotApplication, content: Content, bot_database: Database
 ) -> None:
     member = emulator.user(7100, language_code="sv")
 
@@ -120,17 +120,22 @@ async def test_group_chat_answers_only_when_addressed(
     private_only = content.texts.get("private_only", "sv")
     assert await group_says("/prenumerera@omradesbot balltorp") == private_only
     assert await group_says("/glom@omradesbot") == private_only
-    assert sum(rows_about(db_file, GROUP).values()) == 0
-    assert sum(rows_about(db_file, member.id).values()) == 0
+    assert sum((await rows_in(bot_database, GROUP)).values()) == 0
+    assert sum((await rows_in(bot_database, member.id)).values()) == 0
 
 
 async def test_handler_error_is_logged_and_apologised_for_and_the_bot_keeps_running(
-    resident: Resident, content: Content, db_file: Path, caplog: pytest.LogCaptureFixture
+    resident: Resident,
+    content: Content,
+    bot_database: Database,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await resident.says("/start")
     # Break the database under the running bot: logging a question now fails.
-    with sqlite3.connect(db_file) as connection:
-        connection.execute("DROP TABLE questions")
+    engine = bot_database.engine()
+    async with engine.begin() as connection:
+        await connection.execute(sql("DROP TABLE questions"))
+    await engine.dispose()
     with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
         reply = await resident.says("varför flyttar arbetet?")
     assert reply.text == content.texts.get("apology", "sv")

@@ -2,23 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from tests.databases import Database
 
-from sqlalchemy import URL
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.storage import create_engine
-
-
-@dataclass(frozen=True)
-class Database:
-    """A throw-away database: its URL and what the engine must be told to stay inside it."""
-
-    backend: str
-    url: URL
-    connect_args: dict[str, Any] = field(default_factory=dict)
-
-    def engine(self) -> AsyncEngine:
-        """A new engine on this database."""
-        return create_engine(self.url, connect_args=self.connect_args)
+__all__ = ["Database"]
