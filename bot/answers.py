@@ -27,6 +27,7 @@ from rapidfuzz.distance import OSA
 from bot.content import LANGUAGES, Content, Lang
 from bot.text import (
     CLAUSE,
+    DEMAND_PREFIX,
     PAST_MARKER,
     QUESTION_WORDS,
     STOPWORDS,
@@ -55,11 +56,23 @@ GENERIC_WORDS = wordset(
 )
 
 _QUESTION_WEIGHT = 0.7
+# Question kinds that decide what an answer must say: "varför läggs det ner?" wants a reason,
+# "läggs det ner?" a yes or no and a date. An example of another kind is a weaker match.
+_KINDS = frozenset({"?why", "?when", "?who"})
+_KIND_MISMATCH = 0.8
 _PAST_WEIGHT = 1.0  # "when did it start" (2009) against "when does it start" (2021)
 _GENERIC_WEIGHT = 0.2
 # The other neighbourhoods tell the four areas apart, so they keep their weight, but like every
 # place name they never make a question answerable on their own ("biblioteket i Lindome").
 PLACE_WORDS = wordset("bifrost lindome aby abys lindomes bifrosts")
+# The partners the article names are, like places, what a question is about, not what it asks:
+# "vilka skolor finns i Balltorp" is about schools, "samarbetar ni med skolan" about the work.
+PARTNER_WORDS = wordset(
+    """
+    skola skolan skolor skolorna school schools polis polisen police forening foreningar
+    foreningarna foreningslivet association associations club clubs
+    """
+)
 _FUZZY_QUALITY = 0.85
 _COMPOUND_QUALITY = 0.8
 # Inflection endings that may follow a short stem (skol-orna, vår-en, hand-a).
@@ -69,6 +82,11 @@ _MIN_INFORMATIVE = 0.9  # matched informative weight an entry needs before it ma
 # absolute weight of the matched subject words.
 _W_EXAMPLE, _W_COVERAGE, _W_EVIDENCE = 0.45, 0.35, 0.2
 _UNKNOWN_PENALTY = 0.7  # how far unknown words pull a score down; flat between 0.6 and 0.8
+# A word found only in an entry's answer or its article source, not in its questions, keywords or
+# title, is weaker evidence: the answer names many things a question about it need not be about.
+_ANSWER_EVIDENCE = 0.5
+_EXAMPLE_ONLY_EVIDENCE = 0.7
+_SPLIT_SUBJECT = 0.9
 _MAX_TEXT = 1000  # characters read; a resident's question is never longer
 
 # Words that only one language uses; they tell which language a question is written in.
@@ -104,6 +122,7 @@ class _Example:
     entry: int
     keys: frozenset[str]
     norm: float
+    kinds: frozenset[str]  # the question kinds it asks (?why, ?when ...)
 
 
 class Matcher:
@@ -112,6 +131,7 @@ class Matcher:
     def __init__(self, content: Content) -> None:
         self._ids: tuple[str, ...] = tuple(e.id for e in content.faq)
         self._entry_keys: list[set[str]] = [set() for _ in content.faq]
+        core_keys: list[set[str]] = [set() for _ in content.faq]
         self._lang_keys: dict[Lang, set[str]] = {lang: set() for lang in LANGUAGES}
         self._surfaces: dict[str, str] = {}
         self._surfaces_by_key: dict[str, set[str]] = {}
@@ -123,17 +143,54 @@ class Matcher:
                     keys = frozenset(self._index_keys(text, lang))
                     phrases.append((index, keys))
                     self._entry_keys[index] |= keys
+                core_keys[index] |= self._index_keys(entry.title[lang], lang)
+                core_keys[index] |= self._index_keys(entry.answer[lang], lang)
                 for keyword in entry.keywords[lang]:
-                    self._entry_keys[index] |= self._index_keys(keyword, lang)
+                    keys = frozenset(self._index_keys(keyword, lang))
+                    self._entry_keys[index] |= keys
+                    core_keys[index] |= keys
+            for quote in entry.source:
+                core_keys[index] |= self._index_keys(quote, "sv")
+        # Words only an example question uses ("min son", "of all places") are incidental: they
+        # help to recognise a phrasing, but are weaker evidence that the entry answers it.
+        self._example_only: list[frozenset[str]] = [
+            frozenset(
+                key for key in self._entry_keys[index] - core_keys[index] if not key.startswith("?")
+            )
+            for index in range(len(self._ids))
+        ]
+        self._core_keys = frozenset().union(*core_keys) if core_keys else frozenset()
+        self._answer_keys: list[frozenset[str]] = [
+            frozenset(
+                key
+                for lang, text in (
+                    *((lang, entry.answer[lang]) for lang in LANGUAGES),
+                    *(("sv", quote) for quote in entry.source),
+                )
+                for key in self._index_keys(text, lang)
+                if not key.startswith("?")
+            )
+            - self._entry_keys[index]
+            for index, entry in enumerate(content.faq)
+        ]
         count = len(self._ids) or 1
         frequency: dict[str, int] = {}
         for entry_keys in self._entry_keys:
             for key in entry_keys:
                 frequency[key] = frequency.get(key, 0) + 1
+        # Answer-only words get their weight from how many answers use them.
+        answer_frequency: dict[str, int] = {}
+        for answer_keys in self._answer_keys:
+            for key in answer_keys:
+                if key not in frequency:
+                    answer_frequency[key] = answer_frequency.get(key, 0) + 1
+        frequency |= answer_frequency
         self._generic_keys = frozenset(
             stem(word, lang) for word in GENERIC_WORDS for lang in LANGUAGES
         )
-        self._place_keys = frozenset(stem(word, lang) for word in PLACE_WORDS for lang in LANGUAGES)
+        self._place_keys = frozenset(
+            stem(word, lang) for word in PLACE_WORDS | PARTNER_WORDS for lang in LANGUAGES
+        )
         self._weights: dict[str, float] = {}
         for key, df in frequency.items():
             if key == "?past":
@@ -148,7 +205,12 @@ class Matcher:
         # real subject of a question we cannot answer ("apotek", "parkering").
         self._unknown_weight = math.log(1.0 + count)
         self._examples = tuple(
-            _Example(index, keys, math.sqrt(sum(self._weights[k] ** 2 for k in keys)) or 1.0)
+            _Example(
+                index,
+                keys,
+                math.sqrt(sum(self._weights[k] ** 2 for k in keys)) or 1.0,
+                frozenset(k for k in keys if k in _KINDS),
+            )
             for index, keys in phrases
             if keys
         )
@@ -171,6 +233,8 @@ class Matcher:
                 continue
             if token == PAST_MARKER:
                 keys.add("?past")
+            elif token.startswith(DEMAND_PREFIX):
+                keys.add("?" + token)
             elif token in QUESTION_WORDS:
                 keys.add("?" + QUESTION_WORDS[token])
             elif not is_stopword(token):
@@ -279,6 +343,10 @@ class Matcher:
         for position, word in enumerate(tokens):
             if word == CLAUSE or (word in QUESTION_WORDS and not asks(tokens, position)):
                 continue
+            if word.startswith(DEMAND_PREFIX) and word != PAST_MARKER:
+                key = "?" + word
+                terms.setdefault(key, _Term(key, _QUESTION_WEIGHT, 1.0, informative=False))
+                continue
             if word == PAST_MARKER or word in QUESTION_WORDS:
                 key = "?past" if word == PAST_MARKER else "?" + QUESTION_WORDS[word]
                 weight = _PAST_WEIGHT if word == PAST_MARKER else _QUESTION_WEIGHT
@@ -302,30 +370,51 @@ class Matcher:
                     terms[key] = term
         return list(terms.values())
 
-    def _raw_scores(self, terms: list[_Term]) -> list[float]:
-        total = sum(t.weight for t in terms) or 1.0
-        query_norm = math.sqrt(sum(t.weight**2 for t in terms)) or 1.0
-        # Several unknown words are often one subject in many words, or a chatty resident.
-        unknown = self._unknown_weight * math.sqrt(sum(1 for t in terms if t.quality == 0.0))
+    def _best_examples(self, terms: list[_Term], query_norm: float) -> list[float]:
+        """Each entry's closest example question (cosine over weighted keys)."""
         best_example = [0.0] * len(self._ids)
+        kinds = frozenset(t.key for t in terms if t.key in _KINDS)
         for example in self._examples:
             overlap = sum(t.weight**2 * t.quality for t in terms if t.key in example.keys)
             if overlap:
                 similarity = overlap / (query_norm * example.norm)
+                if kinds != example.kinds and not kinds & example.kinds:
+                    similarity *= _KIND_MISMATCH
                 best_example[example.entry] = max(best_example[example.entry], similarity)
+        return best_example
+
+    def _raw_scores(self, terms: list[_Term], *, one_clause: bool = True) -> list[float]:
+        total = sum(t.weight for t in terms) or 1.0
+        query_norm = math.sqrt(sum(t.weight**2 for t in terms)) or 1.0
+        # Several unknown words are often one subject in many words, or a chatty resident.
+        unknown = self._unknown_weight * math.sqrt(sum(1 for t in terms if t.quality == 0.0))
+        best_example = self._best_examples(terms, query_norm)
         scores: list[float] = []
         # A near-copy still needs a question word or a real subject: "Kållered" alone is none.
         asked = any(t.key.startswith("?") or t.informative for t in terms)
+        demands = [t.key for t in terms if t.key.startswith("?" + DEMAND_PREFIX)]
         for index, keys in enumerate(self._entry_keys):
             covered = 0.0
             informative = 0.0
+            missed = 0.0  # known subject words this entry does not cover
             subject = False
+            answer_keys = self._answer_keys[index]
+            example_only = self._example_only[index]
             for term in terms:
                 if term.key in keys:
-                    covered += term.weight * term.quality
+                    strength = term.weight * term.quality
+                    if term.key in example_only:
+                        strength *= _EXAMPLE_ONLY_EVIDENCE
                     subject = subject or not term.key.startswith("?")
-                    if term.informative:
-                        informative += term.weight * term.quality
+                elif term.key in answer_keys:
+                    strength = term.weight * term.quality * _ANSWER_EVIDENCE
+                else:
+                    if term.informative and term.key in self._core_keys:
+                        missed += term.weight * term.quality
+                    continue
+                covered += strength
+                if term.informative:
+                    informative += strength
             # A question must share a real subject word with the entry, and that word must
             # outweigh the words we do not know (those are usually the question's real subject:
             # "apotek", "parkering"). Only a near-copy of an example question ("Varför Balltorp?")
@@ -349,6 +438,14 @@ class Matcher:
             if not near_copy and informative < 0.5 * unknown:
                 # Too much of the question is unknown to answer it; it may still be worth a
                 # "did you mean", never an answer.
+                score = min(score, _RAW_ANSWER * 0.95)
+            if one_clause and not near_copy and missed >= _SPLIT_SUBJECT * informative:
+                # Half the subject belongs elsewhere ("trygghet hösten"): two topics, so ask.
+                # In a message of several sentences the others are usually context.
+                score = min(score, _RAW_ANSWER * 0.95)
+            if any(demand not in keys for demand in demands):
+                # The question wants a count, a contact or a way to apply that this entry's
+                # answer does not give: offer it as a suggestion at most.
                 score = min(score, _RAW_ANSWER * 0.95)
             scores.append(score)
         return scores
@@ -384,7 +481,8 @@ class Matcher:
         if talk is not None:
             return Match(topic=None, score=0.0, suggestions=(), smalltalk=talk, language=language)
         terms = self._terms(tokens, language or lang)
-        raw = self._raw_scores(terms) if terms else [0.0] * len(self._ids)
+        one_clause = CLAUSE not in tokens
+        raw = self._raw_scores(terms, one_clause=one_clause) if terms else [0.0] * len(self._ids)
         ranked = sorted(range(len(raw)), key=lambda i: raw[i], reverse=True)
         if not ranked:
             return Match(topic=None, score=0.0, suggestions=(), language=language)

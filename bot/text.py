@@ -44,6 +44,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         grejen grej grejer saken sak sakerna grejor
         ju ba asa eller hur liksom nog val javisst jaha aha oj
         ocksa forresten dessutom iallafall nasta bo bor bott bodde
+        son sonen dotter dottern nagonting nanting nanstans
         """
     ),
     "en": wordset(
@@ -59,7 +60,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         and or but if as until while please hi hey ok okay yeah wonder tell know get got going
         really actually exactly anyway like kind sort thing things one ones today now want
         many much good bad better maybe always never already still often here thanks hello
-        lot lots
+        lot lots son daughter
         """
     ),
 }
@@ -130,6 +131,17 @@ _PHRASES: dict[str, str] = {
     "ar ni i": "finnsni i",
     "are you in": "finnsni in",
     "are you active in": "finnsni in",
+    # "vilket år" = when; "år" folds to "ar" (is), a stop word, so the year would vanish
+    "vilket ar": "nar",
+    "what year": "when",
+    "kick off": "start",
+    "kicks off": "start",
+    "get going": "start",
+    "gets going": "start",
+    "get started": "start",
+    "pa grund av": "varfor",
+    "because of": "why",
+    "due to": "why",
 }
 # "drar igång", "drar ni igång", "sätter det igång" ... all mean "starts".
 _PHRASES.update(
@@ -154,6 +166,11 @@ _SHORTHAND: dict[str, str] = {
     "ngra": "nagra",
     "mkt": "mycket",
     "o": "och",
+    "elr": "eller",
+    "ell": "eller",
+    "pga": "varfor",  # "på grund av": asking whether something is the reason
+    "mej": "mig",
+    "dej": "dig",
     "whats": "what",
     "whos": "who",
     "wheres": "where",
@@ -164,6 +181,58 @@ _SHORTHAND: dict[str, str] = {
     "r": "are",
     "ur": "your",
 }
+
+# Everyday words residents use for what the FAQ names otherwise (sv and en); each maps onto a word
+# the FAQ's own vocabulary knows, so a paraphrase needs no example question of its own.
+SYNONYMS: dict[str, str] = {
+    # young people
+    "kids": "young",
+    "kid": "young",
+    "teens": "young",
+    "teenagers": "young",
+    "youngsters": "young",
+    "ungar": "unga",
+    "ungarna": "unga",
+    "tonaringar": "unga",
+    "tonaringarna": "unga",
+    "ungdomsjobben": "ungdomarna jobb",
+    # the work itself
+    "projektet": "omradesarbetet",
+    "projekt": "omradesarbete",
+    "satsningen": "omradesarbetet",
+    "project": "work",
+    "programme": "work",
+    "program": "work",
+    "initiative": "work",
+    "scheme": "work",
+    # safety
+    "farligt": "otryggt",
+    "farlig": "otryggt",
+    "osakert": "otryggt",
+    "otrygg": "otryggt",
+    "dangerous": "unsafe",
+    "scary": "unsafe",
+    "sketchy": "unsafe",
+    "insecure": "unsafe",
+    # starting
+    "launch": "start",
+    "launches": "start",
+    "commence": "start",
+    "commences": "start",
+    # landlords and businesses
+    "hyresbolag": "hyresvard",
+    "hyresbolaget": "hyresvarden",
+    "bostadsforetag": "bostadsbolag",
+    "foretag": "naringslivet",
+    "foretagen": "naringslivet",
+    "handlare": "naringslivet",
+    "handlarna": "naringslivet",
+    "butiker": "naringslivet",
+    "butikerna": "naringslivet",
+    "businesses": "business",
+    "shops": "business",
+}
+_SHORTHAND.update(SYNONYMS)
 _SHORTHAND_RE = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
 # An apostrophe becomes a space when folding: "who's" -> "who s"; the loose end is dropped.
 _CONTRACTION_RE = re.compile(r"\b(\w+) (s|re|ve|ll|d|t|m)\b")
@@ -179,11 +248,49 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "vår" (spring) folds to "var" (was, where): only "nästa vår" and a final "i vår" are spring.
     (re.compile(r"\bnasta var\b"), "varen"),
     (re.compile(r"\b(?:i|till) var$"), "varen"),
+    # "varför just X" asks why X was chosen
+    (re.compile(r"\bvarfor just\b"), "varfor valde"),
+    # "är skolan med" = does the school take part in the work
+    (
+        re.compile(r"\b(skolan|skolorna|polisen|foreningarna|foreningslivet) (?:ocksa )?med\b"),
+        r"\1 samarbetar",
+    ),
 )
 
 # Past tense separates "when did it start" (2009) from "when does it start" (2021).
 _PAST_SV = frozenset({"borjade", "startade", "kom", "blev", "beslutade", "bestamde", "valde"})
 _PAST_EN = frozenset({"did", "was", "were", "began", "started", "decided", "chose", "came"})
+
+
+# What a question demands beyond its topic. The article gives no counts of people, no contact
+# details and no way to apply for a job, so such a question is answered only by an entry whose
+# example questions make the same demand ("hur många områden" -> the four areas).
+DEMAND_PREFIX = "~"
+_DEMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:hur manga|how many|antal|antalet|number of)\b"), "~count"),
+    (
+        re.compile(
+            r"\b(?:telefon\w*|phone\w*|nummer|numret|ringa|ring|call|mejl\w*|mail\w*|email\w*"
+            r"|e post|epost|adress\w*|address\w*|kontakt\w*|contact\w*|kontor\w*|office\w*"
+            r"|oppettider|opening hours)\b"
+        ),
+        "~contact",
+    ),
+    (
+        re.compile(
+            r"\b(?:soka|soker|ansok\w*|apply\w*|application\w*|hiring|hire|recruit\w*"
+            r"|rekryt\w*|get a job|fa jobb|fa ett jobb|jobba som|work as)\b"
+        ),
+        "~apply",
+    ),
+    (
+        re.compile(
+            r"\b(?:kostar|kosta|kostnad\w*|pengar|budget\w*|lon|lonen|tjanar|tjana|pris\w*"
+            r"|cost|costs|costing|money|salary|salaries|wage\w*|paid|pay|earn\w*|price\w*)\b"
+        ),
+        "~money",
+    ),
+)
 
 
 CLAUSE = "|"
@@ -205,6 +312,8 @@ def words(text: str) -> list[str]:
             result.extend(folded.split())
     if any(w in _PAST_SV or w in _PAST_EN or (w.endswith("ade") and len(w) > 5) for w in result):
         result.append(PAST_MARKER)
+    whole = " ".join(result)
+    result.extend(marker for pattern, marker in _DEMANDS if pattern.search(whole))
     return result
 
 

@@ -120,6 +120,51 @@ def test_questions_it_cannot_answer_get_no_topic(matcher: Matcher, text: str) ->
     assert match.score < ANSWER_THRESHOLD
 
 
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # everyday synonyms map onto the FAQ's words
+        ("what happens to the kids who work in Kallered?", "young_developers"),
+        ("is balltorp dangerous?", "why_balltorp"),
+        ("när kickar det igång, kick off?", "timeline"),
+        ("vilket år kommer ni till balltorp", "timeline"),
+        ("är det pga BID som ni flyttar?", "why_move"),
+        ("varför just dom?", "why_balltorp"),
+        # a yes/no question is not a why question: "läggs det ner?" wants the phase-out
+        ("läggs områdesarbetet i kållered ner?", "kallered_now"),
+        ("är skolan med?", "partners"),
+    ],
+)
+def test_paraphrases_reach_the_right_entry(matcher: Matcher, text: str, topic: str) -> None:
+    assert matcher.match(text, "sv").topic == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # counts, contact details, job applications and money: the article gives none
+        "hur många unga kommunutvecklare är anställda?",
+        "how many young developers do you employ",
+        "can i apply for a job as a young municipal developer?",
+        "vad har henrik dahlqvist för mejladress?",
+        "what is the salary of a young municipal developer",
+        # a partner the article names is a subject, not an answer
+        "vilka skolor finns i balltorp?",
+        "is there a good school in Balltorp for my son?",
+        # two subjects of two entries: ask which one
+        "trygghet hösten",
+    ],
+)
+def test_questions_the_matched_entry_does_not_answer_get_no_topic(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.match(text, "sv").topic is None
+
+
+def test_a_count_question_an_entry_answers_still_gets_it(matcher: Matcher) -> None:
+    assert matcher.match("hur många områden har områdesarbete?", "sv").topic == "four_areas"
+
+
 def test_unsure_questions_get_suggestions_but_no_answer(matcher: Matcher, content: Content) -> None:
     match = matcher.match("vad kostar områdesarbetet", "sv")
     assert match.topic is None
