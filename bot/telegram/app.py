@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from telegram import Update
 from telegram.ext import (
@@ -14,6 +15,7 @@ from telegram.ext import (
 )
 
 from bot.dialogue import COMMANDS
+from bot.leadership import Leadership, election_interval, role_lock
 from bot.services import Services
 from bot.telegram import handlers
 from bot.telegram.commands import set_command_menus
@@ -34,6 +36,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 GROUP_ADDRESSED = -2  # drop group messages not meant for the bot
 GROUP_FLOOD = -1  # count every remaining message against the flood limit
 GROUP_MAIN = 0  # within a group, the first matching handler wins
+
+# How often the holder of the sender role re-reads reminders and scheduled broadcasts, which
+# staff may have changed through another process.
+JOB_REFRESH_SECONDS = 30.0
 
 # The handler of each resident command in bot.dialogue.COMMANDS (English name -> handler).
 COMMAND_HANDLERS = {
@@ -126,20 +132,53 @@ async def _post_init(application: BotApplication) -> None:
     await services.residents.prune_questions()
     await set_command_menus(application.bot, services.content.current.content.texts)
     schedule_housekeeping(application)
-    services.delivery = DeliveryRuntime(
+    # Every process gets a runtime (staff commands read its timeline), but only the holder of
+    # the sender role starts it: one scheduler and one sender per database (bot/leadership.py).
+    services.delivery = _delivery_runtime(application)
+
+    async def start_delivery() -> None:
+        services.delivery = _delivery_runtime(application)
+        await services.delivery.start()
+
+    async def stop_delivery() -> None:
+        if services.delivery is not None:
+            await services.delivery.stop()
+        services.delivery = _delivery_runtime(application)
+
+    async def refresh_jobs() -> None:
+        # Staff may have changed milestones through another process; its rebuild missed ours.
+        if services.delivery is not None:
+            await services.delivery.rebuild()
+
+    interval = election_interval(services.settings.failover_seconds)
+    services.leadership = Leadership(
+        role_lock(services.engine),
+        on_acquire=start_delivery,
+        on_release=stop_delivery,
+        while_held=refresh_jobs,
+        interval=interval,
+        refresh_every=max(1, math.ceil(JOB_REFRESH_SECONDS / interval)),
+    )
+    await services.leadership.start()
+    log.info("bot @%s is ready (%s)", application.bot.username, services.leadership.role)
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close the long-lived services after the last update was handled."""
+    services = application.bot_data.services
+    if services.leadership is not None:
+        await services.leadership.stop()  # stops the runtime first, then frees the role
+    elif services.delivery is not None:
+        await services.delivery.stop()
+    await application.bot_data.services.close()
+
+
+def _delivery_runtime(application: BotApplication) -> DeliveryRuntime:
+    services = application.bot_data.services
+    return DeliveryRuntime(
         services.settings,
         services.sessions,
         PtbMessenger(application.bot),
         lambda: services.content.current.content,
         services.clock,
     )
-    await services.delivery.start()
-    log.info("bot @%s is ready", application.bot.username)
-
-
-async def _post_shutdown(application: BotApplication) -> None:
-    """Close the long-lived services after the last update was handled."""
-    services = application.bot_data.services
-    if services.delivery is not None:
-        await services.delivery.stop()
-    await application.bot_data.services.close()
