@@ -88,6 +88,13 @@ _ANSWER_EVIDENCE = 0.5
 _EXAMPLE_ONLY_EVIDENCE = 0.7
 _SPLIT_SUBJECT = 0.9
 _MAX_TEXT = 1000  # characters read; a resident's question is never longer
+# "bor i Fässberg", "I live in Krokslätt": the word after it names where the resident lives, which
+# tells nothing about what they ask, so an unknown word there is not counted as the subject.
+_RESIDING = wordset("bor bodde bott boende live lives living lived")
+_RESIDING_AT = wordset("i pa in on at")
+# Words after a joining "när"/"now that" ("vad gör ungdomarna nu när ni drar") set the scene; the
+# subject comes before them, so they count less.
+_SUBORDINATE_WEIGHT = 0.5
 
 # Words that only one language uses; they tell which language a question is written in.
 _LANG_STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -340,8 +347,13 @@ class Matcher:
 
     def _terms(self, tokens: list[str], lang: Lang) -> list[_Term]:
         terms: dict[str, _Term] = {}
+        subordinate = False
         for position, word in enumerate(tokens):
-            if word == CLAUSE or (word in QUESTION_WORDS and not asks(tokens, position)):
+            if word == CLAUSE:
+                subordinate = False
+                continue
+            if word in QUESTION_WORDS and not asks(tokens, position):
+                subordinate = True
                 continue
             if word.startswith(DEMAND_PREFIX) and word != PAST_MARKER:
                 key = "?" + word
@@ -357,6 +369,13 @@ class Matcher:
             resolved = self._resolve(word, lang)
             if not resolved and len(word) < 3:
                 continue  # a one- or two-letter scrap ("fr", "s") is shorthand, not a subject
+            if (
+                not resolved
+                and position >= 2
+                and tokens[position - 1] in _RESIDING_AT
+                and tokens[position - 2] in _RESIDING
+            ):
+                continue
             if not resolved:
                 unknown = "!" + word
                 terms.setdefault(
@@ -365,7 +384,8 @@ class Matcher:
                 continue
             for key, quality in resolved:
                 generic = key in self._generic_keys or key in self._place_keys
-                term = _Term(key, self._weights[key], quality, informative=not generic)
+                weight = self._weights[key] * (_SUBORDINATE_WEIGHT if subordinate else 1.0)
+                term = _Term(key, weight, quality, informative=not generic)
                 if key not in terms or terms[key].quality < quality:
                     terms[key] = term
         return list(terms.values())

@@ -45,6 +45,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         ju ba asa eller hur liksom nog val javisst jaha aha oj
         ocksa forresten dessutom iallafall nasta bo bor bott bodde
         son sonen dotter dottern nagonting nanting nanstans
+        isafall ifall iaf iallafall sker ske skett tog
         """
     ),
     "en": wordset(
@@ -60,7 +61,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         and or but if as until while please hi hey ok okay yeah wonder tell know get got going
         really actually exactly anyway like kind sort thing things one ones today now want
         many much good bad better maybe always never already still often here thanks hello
-        lot lots son daughter
+        lot lots son daughter make made makes making
         """
     ),
 }
@@ -116,6 +117,12 @@ def stem(token: str, lang: Lang) -> str:
 # Verb phrases whose words are empty alone ("vara med" = take part); joined into one token.
 _PHRASES: dict[str, str] = {
     "vara med": "varamed",
+    "hanga pa": "varamed",
+    "hanga med": "varamed",
+    "haka pa": "varamed",
+    "joina": "varamed",
+    "join in": "varamed",
+    "tag along": "varamed",
     "va med": "varamed",
     "ta del": "varamed",
     "take part": "varamed",
@@ -133,7 +140,19 @@ _PHRASES: dict[str, str] = {
     "are you active in": "finnsni in",
     # "vilket år" = when; "år" folds to "ar" (is), a stop word, so the year would vanish
     "vilket ar": "nar",
+    # "i år" / "this year" ask for the year of the move; "år" alone would fold into a stop word
+    "i ar": "iar",
+    "this year": "iar",
+    "i host": "hosten",
+    "this autumn": "autumn",
+    "this fall": "autumn",
     "what year": "when",
+    # "do you work with the school", "others who want to work with you": cooperation
+    "work with": "cooperate with",
+    "works with": "cooperates with",
+    "working with": "cooperating with",
+    "work together": "cooperate",
+    "working together": "cooperating",
     "kick off": "start",
     "kicks off": "start",
     "get going": "start",
@@ -156,6 +175,9 @@ _PHRASE_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\
 # Text-message shorthand and contractions residents type; expanded before anything else.
 _SHORTHAND: dict[str, str] = {
     "vrf": "varfor",
+    "varf": "varfor",
+    "vaffor": "varfor",
+    "varfo": "varfor",
     "varfr": "varfor",
     "vafor": "varfor",
     "vaffo": "varfor",
@@ -205,6 +227,13 @@ SYNONYMS: dict[str, str] = {
     "program": "work",
     "initiative": "work",
     "scheme": "work",
+    # the neighbourhood
+    "grannskap": "omrade",
+    "grannskapet": "omradet",
+    "kvarter": "omrade",
+    "kvarteret": "omradet",
+    "kvarteren": "omradena",
+    "hood": "neighbourhood",
     # safety
     "farligt": "otryggt",
     "farlig": "otryggt",
@@ -247,7 +276,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bvad (?:gor|sysslar|pysslar) (?:ni|man|dom|de|du|vi)\b"), "vad vadgor"),
     # "vår" (spring) folds to "var" (was, where): only "nästa vår" and a final "i vår" are spring.
     (re.compile(r"\bnasta var\b"), "varen"),
-    (re.compile(r"\b(?:i|till) var$"), "varen"),
+    (re.compile(r"\b(?:i|till) var(?=(?: (?:da|nu|eller|alltsa|sen|dar))*$)"), "varen"),
     # "varför just X" asks why X was chosen
     (re.compile(r"\bvarfor just\b"), "varfor valde"),
     # "är skolan med" = does the school take part in the work
@@ -310,7 +339,7 @@ def words(text: str) -> list[str]:
             if result:
                 result.append(CLAUSE)
             result.extend(folded.split())
-    if any(w in _PAST_SV or w in _PAST_EN or (w.endswith("ade") and len(w) > 5) for w in result):
+    if any(w in _PAST_SV or w in _PAST_EN or _past_participle(w) for w in result):
         result.append(PAST_MARKER)
     whole = " ".join(result)
     result.extend(marker for pattern, marker in _DEMANDS if pattern.search(whole))
@@ -318,6 +347,12 @@ def words(text: str) -> list[str]:
 
 
 PAST_MARKER = "~past"
+
+
+def _past_participle(word: str) -> bool:
+    # "flyttade", "beslutade" are past tense; "område" (folded "omrade") only looks like it.
+    return word.endswith("ade") and len(word) > 5 and not word.endswith("omrade")
+
 
 # A question word deep inside a sentence is usually a conjunction ("nu när ni flyttar"), unless
 # it follows a verb of asking ("jag undrar varför ...").

@@ -15,6 +15,8 @@ HELDOUT = (
     ROOT / "tests" / "data" / "faq-heldout.yaml",
     ROOT / "tests" / "data" / "faq-heldout2.yaml",
     ROOT / "tests" / "data" / "faq-heldout3.yaml",
+    # First honest score 80.6% on-topic / 100% off-topic; now a tuning set like the others.
+    ROOT / "tests" / "data" / "faq-heldout4.yaml",
 )
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
 
