@@ -1,0 +1,134 @@
+"""End to end: updates/s and peak RSS of `omradesbot run` beside a minimal PTB echo bot.
+
+Both bots run as their own processes against one standalone emulator (a third process). Before
+a bot starts, 50 residents' questions are queued in the emulator, so the bot drains a backlog as
+fast as it can: the figure is updates answered per second from its first getUpdates to its last
+reply, with no driver in the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.answering import dev_sets, load_cases
+from bench.common import (
+    CONTENT_DIR,
+    OMRADESBOT,
+    PYTHON,
+    ROOT,
+    TOKEN,
+    Emulator,
+    bench_env,
+    median,
+    running_emulator,
+    start_bot,
+    stop_process,
+)
+
+RESIDENTS = 50
+FIRST_RESIDENT = 810_000
+# The flood gate (20 a minute by default) would rightly stop a resident who fires 20 questions
+# in a second; the backlog here is a load test, not a flood, so the gate is widened.
+FLOOD_LIMIT = "1000"
+
+
+def bot_command(kind: str) -> list[str]:
+    """How each bot is started."""
+    if kind == "echo":
+        return [str(PYTHON), str(ROOT / "bench" / "echo_bot.py")]
+    return [str(OMRADESBOT), "run"]
+
+
+async def queue_questions(emulator: Emulator, per_resident: int) -> int:
+    """Each resident writes `per_resident` dev questions, round robin; returns how many."""
+    cases = load_cases(dev_sets()[0])
+    semaphore = asyncio.Semaphore(16)
+
+    async def send(resident: int, number: int) -> None:
+        case = cases[(resident * 7 + number) % len(cases)]
+        async with semaphore:
+            await emulator.control.send_text(
+                FIRST_RESIDENT + resident, case["q"], language_code=case["lang"]
+            )
+
+    for number in range(per_resident):  # in rounds, so every resident's questions stay ordered
+        await asyncio.gather(*(send(r, number) for r in range(RESIDENTS)))
+    return RESIDENTS * per_resident
+
+
+async def replies_to_residents(emulator: Emulator) -> int:
+    """Messages the bot has sent to the residents' chats so far."""
+    counts: dict[str, int] = await emulator.control.call("counts")
+    return sum(n for chat, n in counts.items() if int(chat) >= FIRST_RESIDENT)
+
+
+async def one_run(
+    emulator: Emulator, kind: str, per_resident: int, workdir: Path
+) -> dict[str, Any]:
+    """Queue the backlog, start the bot, wait for every reply; throughput and peak RSS."""
+    await emulator.control.call("reset")
+    updates = await queue_questions(emulator, per_resident)
+    env = bench_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": emulator.base_url,
+            "OMRADESBOT_DATABASE_URL": f"sqlite:///{workdir / f'{kind}-{time.monotonic_ns()}.db'}",
+            "OMRADESBOT_CONTENT_DIR": str(CONTENT_DIR),
+            "OMRADESBOT_FLOOD_LIMIT": FLOOD_LIMIT,
+        }
+    )
+    bot = await start_bot(bot_command(kind), env, workdir)
+    try:
+        deadline = time.monotonic() + 180
+        while await replies_to_residents(emulator) < updates:
+            if bot.process.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{kind} bot stopped or stalled before answering {updates}")
+            await asyncio.sleep(0.05)
+        rss = bot.peak_rss_kib()
+    finally:
+        stderr = await stop_process(bot.process)
+    if bot.process.returncode not in (0, -15):
+        raise RuntimeError(f"{kind} bot exited {bot.process.returncode}: {stderr[-2000:]!r}")
+    first_poll = await emulator.first_poll_at(timeout=1)
+    replies = [
+        r
+        for r in await emulator.send_log()
+        if r["status"] == 200 and int(r["chat_id"] or 0) >= FIRST_RESIDENT
+    ]
+    last_reply = max(float(r["at"]) for r in replies)
+    return {
+        "bot": kind,
+        "updates": updates,
+        "replies": len(replies),
+        "seconds": last_reply - first_poll,
+        "updates_per_s": updates / (last_reply - first_poll),
+        "peak_rss_mib": rss / 1024,
+    }
+
+
+async def run(*, quick: bool) -> dict[str, Any]:
+    """Alternate echo and bot runs on one emulator; medians per bot."""
+    per_resident = 2 if quick else 20
+    rounds = 1 if quick else 2
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
+        async with running_emulator() as emulator:
+            for _ in range(rounds):
+                for kind in ("echo", "omradesbot"):
+                    runs.append(await one_run(emulator, kind, per_resident, Path(tmp)))
+    result: dict[str, Any] = {"residents": RESIDENTS, "per_resident": per_resident, "runs": runs}
+    for kind in ("echo", "omradesbot"):
+        mine = [r for r in runs if r["bot"] == kind]
+        result[kind] = {
+            "updates_per_s": median([r["updates_per_s"] for r in mine]),
+            "peak_rss_mib": median([r["peak_rss_mib"] for r in mine]),
+        }
+    result["throughput_ratio"] = (
+        result["omradesbot"]["updates_per_s"] / result["echo"]["updates_per_s"]
+    )
+    result["rss_ratio"] = result["omradesbot"]["peak_rss_mib"] / result["echo"]["peak_rss_mib"]
+    return result
