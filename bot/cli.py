@@ -374,6 +374,109 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- export / import ------------------------------------------------------------------------
+
+
+def add_export(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot export`."""
+    parser = subparsers.add_parser(
+        "export",
+        help="write every row of the database to a file (JSON lines)",
+        description="Write every row of OMRADESBOT_DATABASE_URL to FILE ('-' for stdout) as "
+        "JSON lines, with the schema revision in the first line. Use it to move from SQLite "
+        "to PostgreSQL (see docs/operations.md).",
+    )
+    parser.add_argument("file", metavar="FILE", help="where to write the export, or -")
+    parser.set_defaults(handler=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export the database to a file."""
+    import asyncio  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.engine import create_engine  # noqa: PLC0415
+    from bot.storage.transfer import export_data  # noqa: PLC0415
+
+    settings = Settings.from_env()
+
+    async def export(out: TextIO) -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            report = await export_data(engine, out)
+        finally:
+            await engine.dispose()
+        print(
+            f"exported {report.total} rows at revision {report.revision}: "
+            + ", ".join(f"{name} {n}" for name, n in report.rows.items()),
+            file=sys.stderr,
+        )
+
+    try:
+        if args.file == "-":
+            asyncio.run(export(sys.stdout))
+        else:
+            with Path(args.file).open("w", encoding="utf-8") as out:
+                asyncio.run(export(out))
+    except (StorageError, OSError) as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def add_import(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot import`."""
+    parser = subparsers.add_parser(
+        "import",
+        help="load an export into an empty, migrated database",
+        description="Insert every row of FILE (from 'omradesbot export') into "
+        "OMRADESBOT_DATABASE_URL, all or nothing. The database must be migrated to the same "
+        "revision ('omradesbot db upgrade') and empty; stop the bot first.",
+    )
+    parser.add_argument("file", metavar="FILE", help="the export to load, or -")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="delete every row already in the target database first (in the same transaction)",
+    )
+    parser.set_defaults(handler=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import a file into the database."""
+    import asyncio  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.engine import create_engine  # noqa: PLC0415
+    from bot.storage.transfer import import_data, read_lines  # noqa: PLC0415
+
+    settings = Settings.from_env()
+
+    async def load(handle: TextIO) -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            report = await import_data(engine, read_lines(handle), replace=args.force)
+        finally:
+            await engine.dispose()
+        print(
+            f"imported {report.total} rows at revision {report.revision}: "
+            + ", ".join(f"{name} {n}" for name, n in report.rows.items())
+        )
+
+    try:
+        if args.file == "-":
+            asyncio.run(load(sys.stdin))
+        else:
+            with Path(args.file).open(encoding="utf-8") as handle:
+                asyncio.run(load(handle))
+    except (StorageError, OSError) as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 # One registration function per subcommand; adding one (e.g. `run`, `db`) means one entry here.
@@ -384,6 +487,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     add_run,
     add_db,
     add_report,
+    add_export,
+    add_import,
 ]
 
 
