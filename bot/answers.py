@@ -27,8 +27,10 @@ from rapidfuzz.distance import OSA
 from bot.content import LANGUAGES, Content, Lang
 from bot.text import (
     CLAUSE,
+    COUNTED_PREFIX,
     DEMAND_PREFIX,
     PAST_MARKER,
+    QUESTION_KINDS,
     QUESTION_WORDS,
     STOPWORDS,
     asks,
@@ -95,6 +97,10 @@ _RESIDING_AT = wordset("i pa in on at")
 # Words after a joining "när"/"now that" ("vad gör ungdomarna nu när ni drar") set the scene; the
 # subject comes before them, so they count less.
 _SUBORDINATE_WEIGHT = 0.5
+# A single unknown word beside a clear subject is more often colloquial ("sticker", "guys") than the
+# real subject; the best entry is answered when it leads the next by this factor and its own
+# vocabulary (not only an example's) covers at least as much weight as the unknown word.
+_CLEAR_LEAD = 1.5
 
 # Words that only one language uses; they tell which language a question is written in.
 _LANG_STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -167,6 +173,7 @@ class Matcher:
             for index in range(len(self._ids))
         ]
         self._core_keys = frozenset().union(*core_keys) if core_keys else frozenset()
+        self._own_keys: list[frozenset[str]] = [frozenset(keys) for keys in core_keys]
         self._answer_keys: list[frozenset[str]] = [
             frozenset(
                 key
@@ -240,6 +247,8 @@ class Matcher:
                 continue
             if token == PAST_MARKER:
                 keys.add("?past")
+            elif token.startswith(COUNTED_PREFIX):
+                continue
             elif token.startswith(DEMAND_PREFIX):
                 keys.add("?" + token)
             elif token in QUESTION_WORDS:
@@ -355,6 +364,14 @@ class Matcher:
             if word in QUESTION_WORDS and not asks(tokens, position):
                 subordinate = True
                 continue
+            if word.startswith(COUNTED_PREFIX):
+                counted = word[len(COUNTED_PREFIX) :]
+                if is_stopword(counted):
+                    continue  # "hur många år": years fold to a stop word, "ar"
+                found = self._resolve(counted, lang)
+                key = COUNTED_PREFIX + (found[0][0] if found else counted)
+                terms.setdefault(key, _Term(key, 0.0, 1.0, informative=False))
+                continue
             if word.startswith(DEMAND_PREFIX) and word != PAST_MARKER:
                 key = "?" + word
                 terms.setdefault(key, _Term(key, _QUESTION_WEIGHT, 1.0, informative=False))
@@ -404,18 +421,30 @@ class Matcher:
         return best_example
 
     def _raw_scores(self, terms: list[_Term], *, one_clause: bool = True) -> list[float]:
+        return self._scores(terms, one_clause=one_clause)[0]
+
+    def _scores(  # noqa: PLR0915 - one pass over the entries keeps matching under 1 ms
+        self, terms: list[_Term], *, one_clause: bool = True
+    ) -> tuple[list[float], list[bool], list[float]]:
+        """Raw scores per entry; whether each is held below answering only by one unknown word
+        beside the entry's own subject words (see _CLEAR_LEAD); and the scores before that."""
         total = sum(t.weight for t in terms) or 1.0
         query_norm = math.sqrt(sum(t.weight**2 for t in terms)) or 1.0
         # Several unknown words are often one subject in many words, or a chatty resident.
         unknown = self._unknown_weight * math.sqrt(sum(1 for t in terms if t.quality == 0.0))
         best_example = self._best_examples(terms, query_norm)
+        unknown_count = sum(1 for t in terms if t.quality == 0.0)
+        asking = {t.key for t in terms if t.key.startswith("?") and t.key[1:] in QUESTION_KINDS}
         scores: list[float] = []
+        soft: list[bool] = []
+        plains: list[float] = []  # scores before unknown words and caps pull them down
         # A near-copy still needs a question word or a real subject: "Kållered" alone is none.
         asked = any(t.key.startswith("?") or t.informative for t in terms)
         demands = [t.key for t in terms if t.key.startswith("?" + DEMAND_PREFIX)]
         for index, keys in enumerate(self._entry_keys):
             covered = 0.0
             informative = 0.0
+            own = 0.0  # informative weight matched by the entry's keywords, title or answer
             missed = 0.0  # known subject words this entry does not cover
             subject = False
             answer_keys = self._answer_keys[index]
@@ -435,6 +464,8 @@ class Matcher:
                 covered += strength
                 if term.informative:
                     informative += strength
+                    if term.key not in example_only:
+                        own += strength
             # A question must share a real subject word with the entry, and that word must
             # outweigh the words we do not know (those are usually the question's real subject:
             # "apotek", "parkering"). Only a near-copy of an example question ("Varför Balltorp?")
@@ -442,6 +473,8 @@ class Matcher:
             near_copy = best_example[index] >= 0.95 and unknown == 0.0 and subject and asked
             if not near_copy and informative < _MIN_INFORMATIVE:
                 scores.append(0.0)
+                soft.append(False)
+                plains.append(0.0)
                 continue
             coverage = covered / total
             # Absolute evidence: one common word ("arbetet") counts less than two rare ones.
@@ -449,26 +482,49 @@ class Matcher:
             score = (
                 _W_EXAMPLE * best_example[index] + _W_COVERAGE * coverage + _W_EVIDENCE * evidence
             )
+            held = False
+            plain = score  # before the unknown word pulls it down
             if unknown:
                 # Words the FAQ has never seen are usually the real subject of a question it
                 # cannot answer ("trafiken", "parkera"): the larger their share, the lower the score
                 # is; they turn an answer into a "did you mean", never into silence.
                 penalised = score * (1.0 - _UNKNOWN_PENALTY * unknown / (informative + unknown))
                 score = max(penalised, min(score * 0.8, _RAW_ANSWER * 0.95))
+                held = (
+                    unknown_count == 1
+                    and own >= 0.6 * self._unknown_weight
+                    and asking <= keys  # "who won Allsvenskan last year" is no "since when"
+                    and score * 1.25 >= _RAW_ANSWER * 0.95
+                )
+            capped = False
             if not near_copy and informative < 0.5 * unknown:
                 # Too much of the question is unknown to answer it; it may still be worth a
                 # "did you mean", never an answer.
                 score = min(score, _RAW_ANSWER * 0.95)
+                capped = True
             if one_clause and not near_copy and missed >= _SPLIT_SUBJECT * informative:
                 # Half the subject belongs elsewhere ("trygghet hösten"): two topics, so ask.
                 # In a message of several sentences the others are usually context.
                 score = min(score, _RAW_ANSWER * 0.95)
-            if any(demand not in keys for demand in demands):
+                capped = True
+            if any(demand not in keys for demand in demands) or not self._counts(
+                terms, self._own_keys[index]
+            ):
                 # The question wants a count, a contact or a way to apply that this entry's
                 # answer does not give: offer it as a suggestion at most.
                 score = min(score, _RAW_ANSWER * 0.95)
+                capped = True
             scores.append(score)
-        return scores
+            soft.append(held and not capped)
+            plains.append(plain)
+        return scores, soft, plains
+
+    @staticmethod
+    def _counts(terms: list[_Term], own_keys: frozenset[str]) -> bool:
+        """False when the question counts something ("hur många jobbar") the entry is not about:
+        the four areas can be counted, the staff cannot."""
+        counted = [t.key[len(COUNTED_PREFIX) :] for t in terms if t.key.startswith(COUNTED_PREFIX)]
+        return all(key in own_keys for key in counted)
 
     def _smalltalk_of(self, tokens: list[str]) -> str | None:
         text = " ".join(tokens)
@@ -502,12 +558,20 @@ class Matcher:
             return Match(topic=None, score=0.0, suggestions=(), smalltalk=talk, language=language)
         terms = self._terms(tokens, language or lang)
         one_clause = CLAUSE not in tokens
-        raw = self._raw_scores(terms, one_clause=one_clause) if terms else [0.0] * len(self._ids)
+        if terms:
+            raw, soft, plain = self._scores(terms, one_clause=one_clause)
+        else:
+            raw, soft, plain = [0.0] * len(self._ids), [False] * len(self._ids), []
         ranked = sorted(range(len(raw)), key=lambda i: raw[i], reverse=True)
         if not ranked:
             return Match(topic=None, score=0.0, suggestions=(), language=language)
         best = ranked[0]
         score = _calibrate(raw[best])
+        if soft[best] and all(
+            plain[best] >= _CLEAR_LEAD * plain[other] for other in ranked if other != best
+        ):
+            # One colloquial word we do not know beside a clear, well-matched subject.
+            score = ANSWER_THRESHOLD
         if score >= ANSWER_THRESHOLD:
             return Match(topic=self._ids[best], score=score, suggestions=(), language=language)
         suggestions = tuple(

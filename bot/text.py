@@ -88,6 +88,7 @@ QUESTION_WORDS: dict[str, str] = {
     "vilket": "which",
     "which": "which",
 }
+QUESTION_KINDS = frozenset(QUESTION_WORDS.values())
 
 
 @lru_cache(maxsize=8192)
@@ -308,7 +309,8 @@ _DEMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(?:soka|soker|ansok\w*|apply\w*|application\w*|hiring|hire|recruit\w*"
-            r"|rekryt\w*|get a job|fa jobb|fa ett jobb|jobba som|work as)\b"
+            r"|rekryt\w*|get a job|fa jobb|fa ett jobb|jobba som|work as|ledig\w* jobb"
+            r"|ledig\w* tjanst\w*|vacanc\w*|job openings?|jobs? available|open positions?)\b"
         ),
         "~apply",
     ),
@@ -321,6 +323,13 @@ _DEMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+
+# What a count question counts ("hur många områden" -> "~n:omraden"): an entry that counts areas
+# does not answer "hur många jobbar med det".
+COUNTED_PREFIX = "~n:"
+_COUNTED_RE = re.compile(
+    r"\b(?:hur manga|how many|antalet|antal|number of)(?: (?:av|of|the|de))? (\w+)"
+)
 
 CLAUSE = "|"
 _CLAUSE_RE = re.compile(r"[,.;:!?\n]+")
@@ -343,6 +352,7 @@ def words(text: str) -> list[str]:
         result.append(PAST_MARKER)
     whole = " ".join(result)
     result.extend(marker for pattern, marker in _DEMANDS if pattern.search(whole))
+    result.extend(COUNTED_PREFIX + counted for counted in _COUNTED_RE.findall(whole))
     return result
 
 

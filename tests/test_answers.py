@@ -258,3 +258,37 @@ def test_matching_is_fast(matcher: Matcher, content: Content) -> None:
         timings.append(time.perf_counter() - start)
     assert len(timings) >= 1000
     assert statistics.median(timings) < 0.002
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # everyday verbs for taking part, the year, the spring, "if so where"
+        ("bor i Balltorp, kan man haka på?", "take_part"),
+        ("händer det i år?", "timeline"),
+        ("vad blir det i vår då", "survey"),
+        # a scene-setting "nu när ni flyttar" does not outweigh the subject
+        ("vad blir det för kommunutvecklarna nu när ni flyttar", "young_developers"),
+        # one colloquial word beside a clear subject does not turn an answer into "did you mean"
+        ("why are you guys moving out of kallered", "why_move"),
+        ("is Mölndal a poor place", "challenges"),
+        # where the resident lives is context, not the subject
+        ("kommer ni till mitt område också? bor i Krokslätt", "whole_municipality"),
+    ],
+)
+def test_colloquial_questions_find_their_topic(matcher: Matcher, text: str, topic: str) -> None:
+    assert matcher.match(text).topic == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who won Allsvenskan last year?",  # a known word ("year") beside an unknown subject
+        "finns det lediga jobb som kommunutvecklare",  # vacancies: the article has none
+        "jag bor i Fässberg",  # a place of residence alone asks nothing
+    ],
+)
+def test_an_unknown_subject_beside_a_known_word_is_not_answered(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.match(text).topic is None
