@@ -135,7 +135,7 @@ async def scenario(
             busy: tuple[float, float, float] | None = None
             while (count := len(await delivered(emulator))) < subscribers:
                 if bot.process.returncode is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{name}: the broadcast stalled")
+                    raise RuntimeError(f"{name}: the broadcast stalled: {bot.log_tail()}")
                 if busy is None and count:
                     busy = (
                         time.monotonic(),

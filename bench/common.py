@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +96,15 @@ class Emulator:
         result: list[dict[str, Any]] = await self.control.call("request_log")
         return result
 
-    async def first_poll_at(self, *, timeout: float) -> float:
+    async def first_poll_at(self, *, within: float) -> float:
         """The monotonic time of the first getUpdates the emulator saw (waits for one)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             for record in await self.request_log():
                 if record["method"].lower() == "getupdates":
                     return float(record["at"])
             await asyncio.sleep(0.01)
-        raise TimeoutError(f"no getUpdates within {timeout} s")
+        raise TimeoutError(f"no getUpdates within {within} s")
 
 
 @asynccontextmanager
@@ -142,7 +142,7 @@ class BotProcess:
 
     process: asyncio.subprocess.Process
     started_at: float
-    output: list[bytes] = field(default_factory=list)
+    log: Path
 
     @property
     def pid(self) -> int:
@@ -153,32 +153,37 @@ class BotProcess:
         """VmHWM while it still runs."""
         return peak_rss_kib(self.pid)
 
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of what it logged, for an error message."""
+        return self.log.read_text(errors="replace")[-size:] if self.log.exists() else ""
+
 
 async def start_bot(command: Sequence[str], env: Mapping[str, str], cwd: Path) -> BotProcess:
-    """Start a bot; its output goes to a file-like pipe read only if it fails."""
+    """Start a bot logging to a file in `cwd` (a pipe nobody reads would block it when full)."""
+    log = cwd / f"bot-{time.monotonic_ns()}.log"
     started_at = time.monotonic()
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        cwd=cwd,
-        env=dict(env),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    return BotProcess(process, started_at)
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            cwd=cwd,
+            env=dict(env),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=output,
+        )
+    return BotProcess(process, started_at, log)
 
 
-async def stop_process(process: asyncio.subprocess.Process, timeout: float = 20.0) -> bytes:
-    """SIGTERM, wait, SIGKILL if it hangs; return what it wrote to stderr (when piped)."""
+async def stop_process(process: asyncio.subprocess.Process, grace: float = 20.0) -> None:
+    """SIGTERM, wait, SIGKILL if it hangs."""
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
     try:
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+        await asyncio.wait_for(process.wait(), grace)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
-        _, stderr = await process.communicate()
-    return stderr or b""
+        await process.wait()
 
 
 def wall_time(command: Sequence[str], env: Mapping[str, str], cwd: Path) -> float:

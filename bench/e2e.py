@@ -9,6 +9,7 @@ reply, with no driver in the way.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -36,10 +37,13 @@ FIRST_RESIDENT = 810_000
 FLOOD_LIMIT = "1000"
 
 
-def bot_command(kind: str) -> list[str]:
-    """How each bot is started."""
+def bot_command(kind: str, profile: Path | None = None) -> list[str]:
+    """How each bot is started; with `profile`, under pyinstrument writing a text report there."""
     if kind == "echo":
         return [str(PYTHON), str(ROOT / "bench" / "echo_bot.py")]
+    if profile is not None:
+        profiler = [str(PYTHON), "-m", "pyinstrument", "-r", "text", "-o", str(profile)]
+        return [*profiler, "-m", "bot", "run"]
     return [str(OMRADESBOT), "run"]
 
 
@@ -67,7 +71,7 @@ async def replies_to_residents(emulator: Emulator) -> int:
 
 
 async def one_run(
-    emulator: Emulator, kind: str, per_resident: int, workdir: Path
+    emulator: Emulator, kind: str, per_resident: int, workdir: Path, profile: Path | None = None
 ) -> dict[str, Any]:
     """Queue the backlog, start the bot, wait for every reply; throughput and peak RSS."""
     await emulator.control.call("reset")
@@ -81,19 +85,19 @@ async def one_run(
             "OMRADESBOT_FLOOD_LIMIT": FLOOD_LIMIT,
         }
     )
-    bot = await start_bot(bot_command(kind), env, workdir)
+    bot = await start_bot(bot_command(kind, profile), env, workdir)
     try:
         deadline = time.monotonic() + 180
         while await replies_to_residents(emulator) < updates:
             if bot.process.returncode is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{kind} bot stopped or stalled before answering {updates}")
+                raise RuntimeError(f"{kind} bot stopped or stalled: {bot.log_tail()}")
             await asyncio.sleep(0.05)
         rss = bot.peak_rss_kib()
     finally:
-        stderr = await stop_process(bot.process)
+        await stop_process(bot.process)
     if bot.process.returncode not in (0, -15):
-        raise RuntimeError(f"{kind} bot exited {bot.process.returncode}: {stderr[-2000:]!r}")
-    first_poll = await emulator.first_poll_at(timeout=1)
+        raise RuntimeError(f"{kind} bot exited {bot.process.returncode}: {bot.log_tail()}")
+    first_poll = await emulator.first_poll_at(within=1)
     replies = [
         r
         for r in await emulator.send_log()
@@ -131,4 +135,51 @@ async def run(*, quick: bool) -> dict[str, Any]:
         result["omradesbot"]["updates_per_s"] / result["echo"]["updates_per_s"]
     )
     result["rss_ratio"] = result["omradesbot"]["peak_rss_mib"] / result["echo"]["peak_rss_mib"]
+    result["imports_rss_mib"] = import_footprint()
     return result
+
+
+async def profile_bot(*, quick: bool) -> str:
+    """A pyinstrument profile of `omradesbot run` draining the same backlog (text report)."""
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
+        report = Path(tmp) / "profile.txt"
+        async with running_emulator() as emulator:
+            await one_run(emulator, "omradesbot", 2 if quick else 20, Path(tmp), report)
+        return report.read_text()
+
+
+# What the bot imports, in the order start-up imports it; each step's peak RSS in a fresh process.
+IMPORT_STEPS = (
+    ("python", "pass"),
+    ("+ telegram.ext (all the echo bot needs)", "import telegram.ext"),
+    (
+        "+ sqlalchemy asyncio, aiosqlite, asyncpg",
+        "import sqlalchemy.ext.asyncio, aiosqlite, asyncpg",
+    ),
+    ("+ alembic", "import alembic.command"),
+    ("+ apscheduler", "import apscheduler.schedulers.asyncio"),
+    ("+ rapidfuzz, snowballstemmer", "import rapidfuzz, snowballstemmer"),
+    ("+ numpy", "import numpy"),
+    ("+ matplotlib (Agg)", "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"),
+    ("+ bot.telegram.app (the rest of the bot)", "import bot.telegram.app"),
+)
+
+
+def import_footprint() -> list[tuple[str, float]]:
+    """Peak RSS after each import step, cumulatively, to show where the bot's memory goes."""
+    footprint = []
+    code = []
+    for label, statement in IMPORT_STEPS:
+        code.append(statement)
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from this (larger) process.
+        peak = (
+            "import re, pathlib; "
+            "status = pathlib.Path('/proc/self/status').read_text(); "
+            "print(re.search(r'VmHWM:\\s+(\\d+)', status)[1])"
+        )
+        script = "; ".join([*code, peak])
+        output = subprocess.run(
+            [str(PYTHON), "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+        footprint.append((label, int(output.split()[-1]) / 1024))
+    return footprint
