@@ -28,7 +28,13 @@ def create_engine(
     """
     if isinstance(url, str):
         url = database_url(url)
-    kwargs: dict[str, Any] = {"echo": echo, "connect_args": dict(connect_args or {})}
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "connect_args": dict(connect_args or {}),
+        # A failed statement's error would otherwise carry its parameters (a resident's question
+        # text) into the logs; the SQL and the error are enough to debug.
+        "hide_parameters": True,
+    }
     if url.get_backend_name() == "sqlite":
         if is_memory(url):
             # Each connection to :memory: is a new, empty database; share the one connection.

@@ -143,6 +143,8 @@ async def test_handler_error_is_logged_and_apologised_for_and_the_bot_keeps_runn
     assert len(failures) == 1
     assert failures[0].exc_info is not None
     assert "questions" in str(failures[0].exc_info[1])
+    # The failed INSERT's parameters (the resident's words) stay out of the log.
+    assert "flyttar" not in caplog.text
     # Still answering.
     menu = await resident.says("/fragor")
     assert labels(menu)[0].startswith("faq:")
