@@ -29,6 +29,7 @@ from bot.text import (
     CLAUSE,
     COUNTED_PREFIX,
     DEMAND_PREFIX,
+    EVERYDAY,
     PAST_MARKER,
     QUESTION_KINDS,
     QUESTION_WORDS,
@@ -94,6 +95,8 @@ _MAX_TEXT = 1000  # characters read; a resident's question is never longer
 # tells nothing about what they ask, so an unknown word there is not counted as the subject.
 _RESIDING = wordset("bor bodde bott boende live lives living lived")
 _RESIDING_AT = wordset("i pa in on at")
+_CLAUSE_JOINS = wordset("och men and but")
+_RESIDING_SINCE = wordset("sedan sen since")
 # Words after a joining "när"/"now that" ("vad gör ungdomarna nu när ni drar") set the scene; the
 # subject comes before them, so they count less.
 _SUBORDINATE_WEIGHT = 0.5
@@ -101,6 +104,10 @@ _SUBORDINATE_WEIGHT = 0.5
 # real subject; the best entry is answered when it leads the next by this factor and its own
 # vocabulary (not only an example's) covers at least as much weight as the unknown word.
 _CLEAR_LEAD = 1.5
+# A title word in at most this many entries is a strong subject; a question naming the strong
+# subject of another entry pulls this entry's score down by up to this share.
+_STRONG_MAX_ENTRIES = 2
+_OTHER_SUBJECT_PENALTY = 0.3
 
 # Words that only one language uses; they tell which language a question is written in.
 _LANG_STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -173,6 +180,8 @@ class Matcher:
             for index in range(len(self._ids))
         ]
         self._core_keys = frozenset().union(*core_keys) if core_keys else frozenset()
+        # Words residents' questions, keywords and titles use, as opposed to answer-only words.
+        self._asked_keys = frozenset().union(*self._entry_keys) if self._entry_keys else frozenset()
         self._own_keys: list[frozenset[str]] = [frozenset(keys) for keys in core_keys]
         self._answer_keys: list[frozenset[str]] = [
             frozenset(
@@ -204,6 +213,17 @@ class Matcher:
         )
         self._place_keys = frozenset(
             stem(word, lang) for word in PLACE_WORDS | PARTNER_WORDS for lang in LANGUAGES
+        )
+        # An entry's title names what it is about ("Kållered BID", "Unga kommunutvecklare"); a
+        # title word few entries share is a strong subject: a question naming it is about that
+        # entry, even when another entry shares its other words ("is the BID a cooperation with
+        # property owners" is about the BID, not about the property agreements).
+        self._strong_keys = frozenset(
+            key
+            for entry in content.faq
+            for lang in LANGUAGES
+            for key in self._index_keys(entry.title[lang], lang)
+            if not key.startswith("?") and frequency.get(key, count) <= _STRONG_MAX_ENTRIES
         )
         self._weights: dict[str, float] = {}
         for key, df in frequency.items():
@@ -357,10 +377,15 @@ class Matcher:
     def _terms(self, tokens: list[str], lang: Lang) -> list[_Term]:
         terms: dict[str, _Term] = {}
         subordinate = False
+        residing = False  # inside "bor i Balltorp sedan några år": about the resident, not asked
         for position, word in enumerate(tokens):
-            if word == CLAUSE:
-                subordinate = False
+            if word == CLAUSE or word in _CLAUSE_JOINS:
+                subordinate = residing = False
                 continue
+            if word in _RESIDING:
+                residing = True
+            elif residing and word in _RESIDING_SINCE:
+                continue  # "bor här sedan 2015" says how long they live here, not "since when"
             if word in QUESTION_WORDS and not asks(tokens, position):
                 subordinate = True
                 continue
@@ -383,6 +408,10 @@ class Matcher:
                 continue
             if is_stopword(word):
                 continue
+            if word in EVERYDAY and not any(
+                stem(word, other) in self._asked_keys for other in LANGUAGES
+            ):
+                continue  # "i praktiken", "driver": how or when, not what
             resolved = self._resolve(word, lang)
             if not resolved and len(word) < 3:
                 continue  # a one- or two-letter scrap ("fr", "s") is shorthand, not a subject
@@ -482,6 +511,14 @@ class Matcher:
             score = (
                 _W_EXAMPLE * best_example[index] + _W_COVERAGE * coverage + _W_EVIDENCE * evidence
             )
+            others = sum(
+                t.weight * t.quality
+                for t in terms
+                if t.key in self._strong_keys and t.key not in keys and t.key not in answer_keys
+            )
+            if others:
+                # The question names another entry's subject that this entry does not cover.
+                score *= 1.0 - _OTHER_SUBJECT_PENALTY * others / (informative + others)
             held = False
             plain = score  # before the unknown word pulls it down
             if unknown:

@@ -115,6 +115,21 @@ def stem(token: str, lang: Lang) -> str:
     return stemmed
 
 
+# Everyday words that say how or when something is done, or who in passing ("i praktiken", "om
+# dagarna", "driver", "guys"), never what a question is about. Unknown to the FAQ, they would count
+# as an unknown subject and turn a clear question into "did you mean"; they are read as stop words
+# unless the FAQ itself uses them. Nouns that name a subject (apotek, buss, pass) are never here.
+EVERYDAY = wordset(
+    """
+    praktiken praktik praktiskt konkret konkreta dagarna dagen dagligen vardagen vardags
+    driver driva drivs drev drivit skoter skota skots skotte inblandad inblandade inblandat
+    involverad involverade involverat skillnad skillnaden skillnader exakt precis ungefar direkt
+    overhuvudtaget heller sjalva killar killarna grabbar gubbar ngnstans riktigt
+    guys folks dude practice practically basically exactly daily days difference differ
+    actual really honestly generally overall
+    """
+)
+
 # Verb phrases whose words are empty alone ("vara med" = take part); joined into one token.
 _PHRASES: dict[str, str] = {
     "vara med": "varamed",
@@ -317,6 +332,7 @@ _DEMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(?:kostar|kosta|kostnad\w*|pengar|budget\w*|lon|lonen|tjanar|tjana|pris\w*"
+            r"|betala\w*|betalt|avgift\w*|finansier\w*|fee|fees|fund|funds|funded|funding"
             r"|cost|costs|costing|money|salary|salaries|wage\w*|paid|pay|earn\w*|price\w*)\b"
         ),
         "~money",

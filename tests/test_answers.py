@@ -292,3 +292,35 @@ def test_an_unknown_subject_beside_a_known_word_is_not_answered(
     matcher: Matcher, text: str
 ) -> None:
     assert matcher.match(text).topic is None
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # everyday words that say how or when, not what, do not count as an unknown subject
+        ("vad gör kommunutvecklarna i vardagen", "young_developers"),
+        ("vem driver Kållered BID egentligen", "what_bid"),
+        ("what is the area work about in practice", "what_is"),
+        # the young people's future role: how they can engage, be part of it
+        ("hur kan ungdomarna i Kållered engagera sig framöver", "young_developers"),
+        # the strong subject of the question (the BID) wins over shared words (property)
+        ("is the BID made up of landlords and shops", "what_bid"),
+        ("kan behoven i Lindome förändras", "how_areas_chosen"),
+    ],
+)
+def test_the_subject_decides_over_everyday_words(matcher: Matcher, text: str, topic: str) -> None:
+    assert matcher.match(text).topic == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "finns det ett apotek i Balltorp i praktiken",  # an unknown subject stays unknown
+        "vad betalar fastighetsbolagen för BID",  # money the article does not give
+        "går bussen till Balltorp om dagarna",
+    ],
+)
+def test_everyday_words_do_not_make_an_unknown_subject_answerable(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.match(text).topic is None

@@ -72,6 +72,7 @@ def test_the_faq_covers_every_topic_of_the_article(content: Content) -> None:
         "henrik",
         "kallered_now",
         "partners",
+        "how_areas_chosen",
     } <= ids
 
 
@@ -175,11 +176,20 @@ def test_the_taking_part_answer_admits_there_are_no_contact_details(content: Con
             ["Bifrost", "Lindome", "Åby", "Kållered", "förebyggande", "behov"],
             ["Bifrost", "Lindome", "Åby", "preventive", "need"],
         ),
-        ("who_decided", ["Kultur- och fritidsnämnden"], ["Culture and Leisure Committee"]),
+        (
+            "who_decided",
+            ["Kultur- och fritidsnämnden har beslutat att flytta områdesarbetet"],
+            ["Culture and Leisure Committee", "has decided to move"],
+        ),
+        (
+            "how_areas_chosen",
+            ["behov", "behoven kan förändras", "aktörer", "Kållered BID"],
+            ["need", "needs can change", "actors", "Kållered BID"],
+        ),
         (
             "why_balltorp",
-            ["trygghet", "trivsel", "samarbeta", "hoppas", "trivsammare"],
-            ["safety", "well-being", "working together", "hopes", "pleasant"],
+            ["trygghet", "trivsel", "intresserade av ett samarbete", "hoppas", "trivsammare"],
+            ["safety", "well-being", "interested in cooperating", "hopes", "pleasant"],
         ),
         (
             "young_developers",
@@ -195,7 +205,7 @@ def test_the_taking_part_answer_admits_there_are_no_contact_details(content: Con
         ("take_part", ["välkomna"], ["welcome"]),
         (
             "partners",
-            ["polisen", "skolan", "föreningslivet", "samarbeta"],
+            ["polisen", "skolan", "föreningslivet", "intresserade av ett samarbete"],
             ["police", "school", "associations", "cooperating"],
         ),
         ("henrik", ["avdelningschef"], ["head of the department"]),
