@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest setup clean
+.PHONY: run test lint typecheck pytest setup clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,6 +38,14 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Benchmarks (bench/): about 8 minutes on 2 cores; writes docs/benchmarks.md and its PNG.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# The same at small sizes, into a scratch directory: a smoke test, not the real figures.
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick --out $${TMPDIR:-/tmp}/omradesbot-bench/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

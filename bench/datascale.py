@@ -42,6 +42,7 @@ RETENTION_DAYS = 90  # OMRADESBOT_QUESTION_RETENTION_DAYS: the oldest question /
 ASKERS = 10_000
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 50_000
+TARGET_S = 3.0
 
 
 def residents(count: int) -> Iterator[tuple[int, str, bool, dt.datetime, dt.datetime]]:
@@ -190,7 +191,9 @@ async def measure(engine: AsyncEngine, content: Content) -> dict[str, float]:
     }
 
 
-async def sqlite_run(subscribers: int, logged: int, content: Content) -> dict[str, Any]:
+async def sqlite_run(
+    subscribers: int, logged: int, content: Content, *, quick: bool = False
+) -> dict[str, Any]:
     """Fill and measure a SQLite file."""
     with tempfile.TemporaryDirectory(prefix="bench-data-") as tmp:
         path = Path(tmp) / "bot.db"
@@ -200,9 +203,42 @@ async def sqlite_run(subscribers: int, logged: int, content: Content) -> dict[st
             started = time.perf_counter()
             fill_sqlite(path, subscribers, logged, [e.id for e in content.faq])
             fill_s = time.perf_counter() - started
-            return {"backend": "SQLite", "fill_s": fill_s, **await measure(engine, content)}
+            figures: dict[str, Any] = {
+                "backend": "SQLite",
+                "fill_s": fill_s,
+                **await measure(engine, content),
+            }
+            if not quick and max(figures["enqueue_s"], figures["stats_total_s"]) > TARGET_S:
+                figures["profiles"] = await profile(engine, content)
+            return figures
         finally:
             await engine.dispose()
+
+
+async def profile(engine: AsyncEngine, content: Content) -> dict[str, str]:
+    """pyinstrument text reports of a second enqueue and a second /stats chart read."""
+    from pyinstrument import Profiler  # noqa: PLC0415
+
+    sessions = session_factory(engine)
+    staff = StaffService(
+        sessions,
+        lambda: content,
+        reload=lambda: None,
+        clock=lambda: NOW,
+        staff_ids=frozenset({STAFF}),
+    )
+    preview = await staff.preview(STAFF, STAFF, "balltorp Andra utskicket.", "sv")
+    data = next(b.data for row in preview.buttons for b in row if b.data.startswith(SEND_PREFIX))
+    reports = {}
+    for name, action in (
+        ("enqueue", lambda: staff.press(STAFF, data, "sv")),
+        ("stats", lambda: collect_stats(sessions, NOW)),
+    ):
+        profiler = Profiler(interval=0.001, async_mode="enabled")
+        with profiler:
+            await action()
+        reports[name] = profiler.output_text(unicode=False, color=False)
+    return reports
 
 
 def postgres_url() -> str:
@@ -251,7 +287,7 @@ async def run(*, quick: bool) -> dict[str, Any]:
         "questions": logged,
         "retention_days": RETENTION_DAYS,
         "backends": [
-            await sqlite_run(subscribers, logged, content),
+            await sqlite_run(subscribers, logged, content, quick=quick),
             await postgres_run(subscribers, logged, content),
         ],
     }
