@@ -145,6 +145,17 @@ class _Example:
     kinds: frozenset[str]  # the question kinds it asks (?why, ?when ...)
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What one entry covers of a question's weighted terms."""
+
+    covered: float  # all matched weight, answer-only and example-only words weaker
+    informative: float  # matched weight of subject words (no place names, no question words)
+    own: float  # informative weight matched by the entry's keywords, title or answer
+    missed: float  # known subject words this entry does not cover
+    subject: bool  # a non-question word matched the entry's questions, keywords or title
+
+
 class Matcher:
     """Matches residents' questions against the FAQ; build once, call `match` many times."""
 
@@ -452,7 +463,7 @@ class Matcher:
     def _raw_scores(self, terms: list[_Term], *, one_clause: bool = True) -> list[float]:
         return self._scores(terms, one_clause=one_clause)[0]
 
-    def _scores(  # noqa: PLR0915 - one pass over the entries keeps matching under 1 ms
+    def _scores(
         self, terms: list[_Term], *, one_clause: bool = True
     ) -> tuple[list[float], list[bool], list[float]]:
         """Raw scores per entry; whether each is held below answering only by one unknown word
@@ -471,30 +482,15 @@ class Matcher:
         asked = any(t.key.startswith("?") or t.informative for t in terms)
         demands = [t.key for t in terms if t.key.startswith("?" + DEMAND_PREFIX)]
         for index, keys in enumerate(self._entry_keys):
-            covered = 0.0
-            informative = 0.0
-            own = 0.0  # informative weight matched by the entry's keywords, title or answer
-            missed = 0.0  # known subject words this entry does not cover
-            subject = False
             answer_keys = self._answer_keys[index]
-            example_only = self._example_only[index]
-            for term in terms:
-                if term.key in keys:
-                    strength = term.weight * term.quality
-                    if term.key in example_only:
-                        strength *= _EXAMPLE_ONLY_EVIDENCE
-                    subject = subject or not term.key.startswith("?")
-                elif term.key in answer_keys:
-                    strength = term.weight * term.quality * _ANSWER_EVIDENCE
-                else:
-                    if term.informative and term.key in self._core_keys:
-                        missed += term.weight * term.quality
-                    continue
-                covered += strength
-                if term.informative:
-                    informative += strength
-                    if term.key not in example_only:
-                        own += strength
+            found = self._evidence(terms, index)
+            covered, informative, own, missed = (
+                found.covered,
+                found.informative,
+                found.own,
+                found.missed,
+            )
+            subject = found.subject
             # A question must share a real subject word with the entry, and that word must
             # outweigh the words we do not know (those are usually the question's real subject:
             # "apotek", "parkering"). Only a near-copy of an example question ("Varför Balltorp?")
@@ -555,6 +551,32 @@ class Matcher:
             soft.append(held and not capped)
             plains.append(plain)
         return scores, soft, plains
+
+    def _evidence(self, terms: list[_Term], index: int) -> _Evidence:
+        """How much of the question entry `index` covers, and how strongly."""
+        keys = self._entry_keys[index]
+        answer_keys = self._answer_keys[index]
+        example_only = self._example_only[index]
+        covered = informative = own = missed = 0.0
+        subject = False
+        for term in terms:
+            if term.key in keys:
+                strength = term.weight * term.quality
+                if term.key in example_only:
+                    strength *= _EXAMPLE_ONLY_EVIDENCE
+                subject = subject or not term.key.startswith("?")
+            elif term.key in answer_keys:
+                strength = term.weight * term.quality * _ANSWER_EVIDENCE
+            else:
+                if term.informative and term.key in self._core_keys:
+                    missed += term.weight * term.quality
+                continue
+            covered += strength
+            if term.informative:
+                informative += strength
+                if term.key not in example_only:
+                    own += strength
+        return _Evidence(covered, informative, own, missed, subject=subject)
 
     @staticmethod
     def _counts(terms: list[_Term], own_keys: frozenset[str]) -> bool:
