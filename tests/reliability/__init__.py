@@ -1,0 +1,1 @@
+"""Reliability and security, measured: load, faults, hostile input, access and data (issue 9)."""

@@ -1,0 +1,38 @@
+"""Helpers shared by the reliability tests: a prepared broadcast, reading the bot's SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.storage.engine import session_factory
+from tests.e2e.outbox_support import add_subscribers, enqueue, sqlite_database
+from tests.reliability.conftest import STAFF_ID
+
+
+async def prepare_broadcast(database: Path, recipients: range, text: str) -> list[int]:
+    """A migrated SQLite file with `recipients` subscribed to Balltorp and one broadcast queued
+    to them (reported to the staff member); returns the recipients' chat ids."""
+    async with sqlite_database(database) as engine:
+        sessions = session_factory(engine)
+        chats = await add_subscribers(sessions, recipients, "balltorp")
+        await enqueue(sessions, "balltorp", text, staff_chat_id=STAFF_ID)
+    return chats
+
+
+def delivery_statuses(database: Path) -> dict[str, int]:
+    """How many deliveries are in each status, read straight from the file."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
+        return dict(rows.fetchall())
+
+
+def error_lines(log: Path) -> list[str]:
+    """The ERROR and CRITICAL lines of a bot log (tracebacks follow them)."""
+    if not log.exists():
+        return []
+    return [
+        line
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if " ERROR " in line or " CRITICAL " in line
+    ]

@@ -1,0 +1,135 @@
+"""Faults: a flaky Bot API (5xx, timeouts, dropped connections, bursts of 429) and a database
+that is briefly unavailable; the bot keeps answering, retries, and loses no delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from pathlib import Path
+
+from bot.content import Content
+from bot.services import ContentBundle
+from tests.emulator import BotApiEmulator, FaultConfig, User
+from tests.reliability.conftest import STAFF_ID, start_bot_process
+from tests.reliability.results import Results
+from tests.reliability.support import delivery_statuses, error_lines, prepare_broadcast
+
+# PTB's HTTP client gives up on a silent server after 5 s (HTTPXRequest's read_timeout); the
+# emulator holds a "timeout" request just longer than that, then drops it.
+CLIENT_TIMEOUT = 5.0
+FAULT_RATE = 0.05
+RESIDENTS = 20
+QUESTIONS = 5
+RECIPIENTS = 1_000
+SEND_RATE = 200
+
+
+async def ask_until_answered(
+    emulator: BotApiEmulator,
+    user: User,
+    question: str,
+    answer: str,
+    tally: collections.Counter[str],
+) -> None:
+    """Ask like a resident: when no answer comes (or an apology), ask again, up to 5 times."""
+    for _ in range(5):
+        before = emulator.count_messages(user.id)
+        await emulator.send_text(user, question)
+        try:
+            messages = await emulator.wait_for_messages(
+                user.id, before + 1, timeout=3 * CLIENT_TIMEOUT
+            )
+        except TimeoutError:
+            tally["no reply, asked again"] += 1
+            continue
+        if messages[before].text == answer:
+            tally["answered"] += 1
+            return
+        tally["apology, asked again"] += 1
+        # A late answer may still follow the apology; wait for the chat to settle first.
+        await emulator.wait_for_updates_confirmed(timeout=3 * CLIENT_TIMEOUT)
+    raise AssertionError(f"{question!r} never answered for {user.id}")
+
+
+async def test_a_flaky_bot_api_loses_no_delivery_and_no_resident(
+    tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
+) -> None:
+    database = tmp_path / "bot.db"
+    chats = await prepare_broadcast(database, range(30_000_000, 30_000_000 + RECIPIENTS), "Möte")
+    dialogue = ContentBundle.build(content).dialogue
+    questions = [entry.questions["sv"][0] for entry in content.faq]
+    residents = [emulator.user(2_000_000 + n, language_code="sv") for n in range(RESIDENTS)]
+    tally: collections.Counter[str] = collections.Counter()
+
+    async def converse(number: int) -> None:
+        for turn in range(QUESTIONS):
+            question = questions[(number * QUESTIONS + turn) % len(questions)]
+            answer = dialogue.answer(question, "sv").text
+            await ask_until_answered(emulator, residents[number], question, answer, tally)
+
+    emulator.set_faults(
+        FaultConfig(
+            rate=FAULT_RATE,
+            seed=9,
+            kinds=("500", "502", "timeout", "drop"),
+            timeout_hold=CLIENT_TIMEOUT + 0.5,
+        )
+    )
+    log = tmp_path / "bot.log"
+    bot = await start_bot_process(
+        emulator, f"sqlite:///{database}", log=log, OMRADESBOT_SEND_RATE=str(SEND_RATE)
+    )
+    try:
+        conversations = asyncio.gather(*(converse(n) for n in range(RESIDENTS)))
+        # Bursts of 429 in the middle of it: at a third and at two thirds of the broadcast.
+        bursts = 0
+        for share in (3, 3 / 2):
+            await emulator.wait_until(
+                lambda share=share: (
+                    sum(1 for c in chats if emulator.count_messages(c)) >= RECIPIENTS / share
+                ),
+                timeout=60,
+            )
+            emulator.script_faults("429", count=15, methods=["sendmessage"])
+            bursts += 15
+        await conversations
+        await emulator.wait_until(
+            lambda: all(emulator.count_messages(chat) for chat in chats),
+            timeout=90,
+            what="every subscriber to get the broadcast despite the faults",
+        )
+        await emulator.wait_for_messages(STAFF_ID, 1, timeout=30)
+        assert bot.returncode is None, "the bot died under faults"
+        # Still polling after the storm: faults off, one more question is answered at once.
+        emulator.set_faults(None)
+        last = residents[0]
+        (reply,) = await emulator.send_and_wait(last, questions[0], timeout=10)
+        assert reply.text == dialogue.answer(questions[0], "sv").text
+    finally:
+        bot.terminate()
+        returncode = await bot.wait()
+    assert returncode == 0
+
+    counts = emulator.message_counts()
+    assert {counts[chat] for chat in chats} == {1}, "a subscriber got the broadcast twice"
+    assert delivery_statuses(database) == {"sent": RECIPIENTS}
+    faulted = collections.Counter(r.fault for r in emulator.request_log if r.fault)
+    assert sum(faulted.values()) > 0
+    results.record(
+        "faults",
+        "flaky_bot_api",
+        {
+            "fault_rate": FAULT_RATE,
+            "timeout_hold_s": CLIENT_TIMEOUT + 0.5,
+            "requests": len(emulator.request_log),
+            "faulted_by_kind": dict(sorted(faulted.items())),
+            "scripted_429": bursts,
+            "questions": RESIDENTS * QUESTIONS,
+            "resident_outcomes": dict(sorted(tally.items())),
+            "broadcast_recipients": RECIPIENTS,
+            "delivered_once": sum(1 for chat in chats if counts[chat] == 1),
+            "lost": sum(1 for chat in chats if counts[chat] == 0),
+            "bot_exit_code": returncode,
+            "error_log_lines": len(error_lines(log)),
+        },
+    )
