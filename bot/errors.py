@@ -1,9 +1,9 @@
 """The exceptions Områdesboten raises on purpose.
 
-    OmradesbotError                 base of everything below
-    ├── ConfigError                 a setting in the environment is missing or invalid
-    ├── ContentError                content/*.yaml is malformed; `.problems` lists every one
-    └── StorageError                the database could not be reached or migrated
+OmradesbotError                 base of everything below
+├── ConfigError                 a setting in the environment is missing or invalid
+├── ContentError                content/*.yaml is malformed; `.problems` lists every one
+└── StorageError                the database could not be reached or migrated
 """
 
 from __future__ import annotations
