@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.content import AREAS, LANGUAGES, Area, Content, Lang, Milestone, Texts
+from bot.content import AREAS, LANGUAGES, STOCKHOLM, Area, Content, Lang, Milestone, Texts
 from bot.errors import ContentError
 
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -176,6 +176,17 @@ class Reply:
             object.__setattr__(self, "text", self.text[: MAX_TEXT - 1] + "…")
 
 
+def describe_when(milestone: Milestone, texts: Texts, lang: Lang) -> str:
+    """How residents see a milestone's date: its season label, a date, or a date and time."""
+    if milestone.label is not None:
+        return milestone.label[lang]
+    when = milestone.when.astimezone(STOCKHOLM)
+    date = when.date().isoformat()
+    if when.time() == dt.time(9, 0):
+        return date
+    return texts.get("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
+
+
 class Dialogue:
     """Turns questions, commands and button presses into replies; shared by every transport."""
 
@@ -301,30 +312,23 @@ class Dialogue:
             rows = (*rows, (self._button("button_ask_staff", ASK_STAFF, lang),))
         return Reply(self._t("dont_know", lang), rows, score=score)
 
-    def milestones(self, lang: Lang, now: dt.datetime) -> Reply:
-        """/milestones: the timeline of the move, past steps marked done."""
+    def milestones(
+        self, lang: Lang, now: dt.datetime, timeline: Sequence[Milestone] | None = None
+    ) -> Reply:
+        """/milestones: the timeline of the move (the live one when given), past steps marked."""
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
-        if not self._content.milestones:
+        steps = self._content.milestones if timeline is None else timeline
+        if not steps:
             return Reply(self._t("milestones_empty", lang), (self._topics_row(lang),))
         lines = [self._t("milestones_intro", lang), ""]
-        for milestone in sorted(self._content.milestones, key=lambda m: m.when):
+        for milestone in sorted(steps, key=lambda m: m.when):
             key = "milestone_done" if milestone.when <= now else "milestone_coming"
-            lines.append(
-                self._t(key, lang, when=self._when(milestone, lang), title=milestone.title[lang])
-            )
+            when = describe_when(milestone, self._content.texts, lang)
+            lines.append(self._t(key, lang, when=when, title=milestone.title[lang]))
             if milestone.details is not None:
                 lines.append(f"   {milestone.details[lang]}")
         return Reply("\n".join(lines), (self._topics_row(lang),))
-
-    def _when(self, milestone: Milestone, lang: Lang) -> str:
-        if milestone.label is not None:
-            return milestone.label[lang]
-        when = milestone.when
-        date = when.date().isoformat()
-        if when.time() == dt.time(9, 0):  # a date without a time is stored at 09:00
-            return date
-        return self._t("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
 
     def subscribe_menu(self, lang: Lang, areas: Iterable[Area] = AREAS) -> Reply:
         """/subscribe without an area: one button per area."""

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import AREAS, DEFAULT_LANG, LANGUAGES, Area, Content, Lang
+from bot.content import AREAS, DEFAULT_LANG, LANGUAGES, Area, Content, Lang, Milestone
 from bot.dialogue import (
     FORGET_NO,
     FORGET_YES,
     LANG_PREFIX,
     MAX_TEXT,
     MENU_SUBSCRIBE,
+    MENU_TIMELINE,
     SUB_PREFIX,
     UNSUB_PREFIX,
     Dialogue,
@@ -34,6 +35,7 @@ from bot.flood import FloodGate, Verdict
 from bot.storage import privacy, questions
 from bot.storage import residents as store
 from bot.tickets import ticket_lines
+from bot.timeline import live_timeline
 
 if TYPE_CHECKING:
     from bot.services import ContentHolder
@@ -201,8 +203,14 @@ class Residents:
         return self._dialogue.topics(await self.language(caller))
 
     async def milestones(self, caller: Caller) -> Reply:
-        """/milestones: the timeline, past and coming."""
-        return self._dialogue.milestones(await self.language(caller), self._clock())
+        """/milestones: the live timeline (with staff changes), past and coming."""
+        lang = await self.language(caller)
+        return self._dialogue.milestones(lang, self._clock(), await self.timeline())
+
+    async def timeline(self) -> list[Milestone]:
+        """The milestones as residents see them now: milestones.yaml plus staff changes."""
+        async with self._sessions() as session:
+            return await live_timeline(session, self._content.current.content)
 
     async def ask(self, caller: Caller, text: str) -> Reply:
         """Free text: the answer; in a private chat the question is logged for staff statistics."""
@@ -228,6 +236,8 @@ class Residents:
     async def press(self, caller: Caller, data: str) -> Reply:
         """A button press; unknown, old or forged data gets a harmless notice."""
         lang = await self.language(caller)
+        if data == MENU_TIMELINE:
+            return await self.milestones(caller)
         reply = self._dialogue.press(data, lang, self._clock())
         if reply is not None:
             return reply

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,11 +18,13 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import STOCKHOLM, Content, Lang, Milestone, Texts
+from bot.content import Content, Lang, Milestone, Texts
+from bot.dialogue import describe_when
 from bot.storage import outbox as store
 from bot.storage.milestones import milestone_rows
-from bot.storage.models import Broadcast, MilestoneRow
+from bot.storage.models import Broadcast
 from bot.storage.residents import subscriber_chat_ids
+from bot.timeline import merge_milestones
 from scheduler.reminders import (
     Reminder,
     ReminderPlan,
@@ -34,67 +36,6 @@ from scheduler.reminders import (
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
-
-
-def merge_milestones(
-    yaml: Iterable[Milestone], rows: Sequence[MilestoneRow]
-) -> tuple[list[Milestone], dict[str, dt.datetime]]:
-    """The live timeline: YAML milestones with staff moves/removals applied, plus staff ones.
-
-    Also returns, per milestone id, when staff last set its date: reminders due before that
-    moment are never sent (a milestone already past when it was added stays silent).
-    """
-    by_id = {row.id: row for row in rows}
-    merged: list[Milestone] = []
-    set_at: dict[str, dt.datetime] = {}
-    for original in yaml:
-        row = by_id.get(original.id)
-        if row is not None and row.removed:
-            continue
-        if row is not None and row.when_at is not None:
-            # A moved milestone has an exact date now, so its seasonal label goes.
-            merged.append(
-                Milestone(
-                    id=original.id,
-                    area=original.area,
-                    when=row.when_at.astimezone(STOCKHOLM),
-                    title=original.title,
-                    details=original.details,
-                    remind=original.remind,
-                )
-            )
-            set_at[original.id] = row.updated_at
-        else:
-            merged.append(original)
-    yaml_ids = {m.id for m in merged} | {r.id for r in rows if r.source == "yaml"}
-    for row in rows:
-        if row.source != "staff" or row.removed or row.id in yaml_ids:
-            continue
-        assert row.when_at is not None
-        assert row.title_sv
-        assert row.title_en
-        assert row.area
-        merged.append(
-            Milestone(
-                id=row.id,
-                area=row.area,  # type: ignore[arg-type]
-                when=row.when_at.astimezone(STOCKHOLM),
-                title={"sv": row.title_sv, "en": row.title_en},
-            )
-        )
-        set_at[row.id] = row.updated_at
-    return sorted(merged, key=lambda m: m.when), set_at
-
-
-def describe_when(milestone: Milestone, texts: Texts, lang: Lang) -> str:
-    """How residents see a milestone's date: its season label, a date, or a date and time."""
-    if milestone.label is not None:
-        return milestone.label[lang]
-    when = milestone.when.astimezone(STOCKHOLM)
-    date = when.date().isoformat()
-    if when.time() == dt.time(9, 0):
-        return date
-    return texts.get("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
 
 
 def reminder_texts(milestone: Milestone, texts: Texts) -> dict[Lang, str]:

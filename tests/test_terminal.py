@@ -44,7 +44,7 @@ def test_number_presses_the_button(dialogue: Dialogue, content: Content) -> None
 
 def test_timeline_button_and_milestones_command(dialogue: Dialogue) -> None:
     out = chat(dialogue, "3\n/tidslinje\n")
-    assert out.count("✅ våren 2021: En kartläggning görs i Balltorp.") == 2
+    assert out.count("⌛ våren 2021: En kartläggning görs i Balltorp.") == 2
     assert "⏳ hösten 2021: Områdesarbetet i Balltorp drar igång." in out
 
 

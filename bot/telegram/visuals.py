@@ -36,11 +36,7 @@ STATS_FILENAME = "statistik.png"
 
 async def live_milestones(context: BotContext) -> list[Milestone]:
     """The timeline as it is now: milestones.yaml with staff additions, moves and removals."""
-    services = context.services
-    if services.delivery is not None:
-        milestones, _ = await services.delivery.jobs.timeline()
-        return list(milestones)
-    return list(services.content.current.content.milestones)
+    return await context.services.residents.timeline()
 
 
 async def send_timeline_picture(context: BotContext, caller: Caller) -> None:

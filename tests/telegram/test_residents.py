@@ -17,6 +17,7 @@ from bot.flood import FloodGate
 from bot.residents import Caller, Residents, parse_area, parse_language
 from bot.services import ContentHolder, prepare_database
 from bot.storage.engine import session_factory
+from bot.storage import milestones
 from bot.storage.migrate import upgrade
 from bot.storage.models import Question, Resident, Subscription
 from tests.storage.dbfixtures import Database
@@ -192,3 +193,26 @@ async def test_start_refuses_a_database_that_is_not_at_head(database: Database) 
         await prepare_database(database.url.render_as_string(hide_password=False), engine)
     finally:
         await engine.dispose()
+
+
+async def test_timeline_text_shows_staff_changes(world: World) -> None:
+    """A staff-added milestone and a moved one appear in /milestones, as in the picture."""
+    async with session_factory(world.engine).begin() as session:
+        await milestones.add_milestone(
+            session,
+            "open-house",
+            area="balltorp",
+            when_at=dt.datetime(2021, 4, 10, 18, 0, tzinfo=STOCKHOLM),
+            title_sv="Öppet hus i Balltorp",
+            title_en="Open house in Balltorp",
+            created_by=1,
+        )
+        await milestones.move_milestone(
+            session, "balltorp-start", dt.datetime(2021, 10, 4, 9, 0, tzinfo=STOCKHOLM), moved_by=1
+        )
+    text = (await world.residents.milestones(ANNA)).text
+    assert "⏳ 2021-04-10 kl. 18:00: Öppet hus i Balltorp" in text
+    assert "2021-10-04" in text
+    assert "hösten 2021" not in text  # the moved step lost its seasonal label
+    english = (await world.residents.press(JOHN, "menu:timeline")).text
+    assert "Open house in Balltorp" in english
