@@ -116,7 +116,7 @@ def test_the_caption_says_what_the_picture_shows(real_content: Content) -> None:
     assert len(caption) <= MAX_CAPTION
     assert "2021-01-15" in caption
     assert "Nästa: våren 2021 – En kartläggning görs i Balltorp. (Balltorp)" in caption
-    assert caption.count("Klart:") == 3
+    assert caption.count("Passerat:") == 3
     for milestone in real_content.milestones:
         assert milestone.title["sv"] in caption
 
