@@ -16,6 +16,10 @@ than `max_in_flight` such rows (default: a fifth of a second's worth at the conf
 at least 2, so 5 at 25/s), which bounds the duplicates after a kill. At start-up the sender
 releases every 'sending' row at once, since only one sender runs per database (issue 6 gives
 that role to one process at a time); a reclaimed row is resent, never lost.
+
+A database that is briefly unavailable (SQLite locked by another program, PostgreSQL restarted)
+pauses the sender with a growing wait (1 s up to 10 s) instead of ending it; outcomes that could
+not be committed stay queued and are committed once the database answers again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Lang, Texts
@@ -55,6 +60,10 @@ log = logging.getLogger(__name__)
 # Kinds that go out as new messages carry an unsubscribe button; retractions delete instead.
 _PUSH_KINDS = ("broadcast", "reminder", "notice")
 MAX_RATE_LIMITED_RETRIES = 20
+# Errors of a database that is briefly unavailable (locked, restarting, unreachable): the sender
+# waits them out, 1 s, 2 s, 4 s ... at most DATABASE_RETRY_MAX apart, instead of stopping.
+DATABASE_ERRORS = (SQLAlchemyError, OSError)
+DATABASE_RETRY_MAX = 10.0
 
 
 def default_max_in_flight(rate: float) -> int:
@@ -165,14 +174,19 @@ class Sender:
 
     async def run(self, *, until_idle: bool = False) -> None:
         """Send until stopped (or, with `until_idle`, until nothing is pending or in flight)."""
-        await self._release_orphans()
+        await self._release_orphans_when_possible()
         committer = asyncio.create_task(self._commit_outcomes())
         try:
             await self._loop(until_idle=until_idle)
             while self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._wait_settled()
-            await self._report_finished()
+            try:
+                await self._report_finished()
+            except DATABASE_ERRORS as exc:  # the report goes out at the next start instead
+                log.warning(
+                    "delivery reports deferred, database unavailable (%s)", _first_line(exc)
+                )
         finally:
             committer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -181,28 +195,54 @@ class Sender:
                 task.cancel()
 
     async def _loop(self, *, until_idle: bool) -> None:
+        failures = 0
         while not self._stopping:
-            if self._check_finished and self._clock.monotonic() >= self._next_finish_check:
-                await self._report_finished()
-            if self._unsettled >= self.max_in_flight and not self._deferred_ready():
-                await self._wait_for_settle()
-                continue
-            started = await self._start_ready_deferred()
-            if started:
-                continue
-            free = self.max_in_flight - self._unsettled
-            claimed = await self._claim(min(free, self._batch)) if free > 0 else []
-            if claimed:
-                for delivery in claimed:
-                    await self._start(delivery)
-                continue
-            if until_idle and self._unsettled == 0 and not self._deferred:
-                await self._wait_settled()
-                if self._check_finished:
-                    await self._report_finished()
-                if not self._check_finished and await self._nothing_pending():
+            try:
+                if await self._step(until_idle=until_idle):
                     return
-            await self._idle()
+                failures = 0
+            except DATABASE_ERRORS as exc:
+                # A locked SQLite file or a restarted PostgreSQL must pause the sender, not end
+                # it: nothing was claimed, so the rows wait, and the next step tries again.
+                failures += 1
+                self._check_finished = True
+                delay = min(DATABASE_RETRY_MAX, 2.0 ** (failures - 1))
+                log.warning(
+                    "outbox paused, database unavailable (%s); retrying in %.0f s",
+                    _first_line(exc),
+                    delay,
+                )
+                await self._pause(delay)
+
+    async def _step(self, *, until_idle: bool) -> bool:
+        """One turn of the loop; True when `until_idle` is satisfied."""
+        if self._check_finished and self._clock.monotonic() >= self._next_finish_check:
+            await self._report_finished()
+        if self._unsettled >= self.max_in_flight and not self._deferred_ready():
+            await self._wait_for_settle()
+            return False
+        if await self._start_ready_deferred():
+            return False
+        free = self.max_in_flight - self._unsettled
+        claimed = await self._claim(min(free, self._batch)) if free > 0 else []
+        if claimed:
+            for delivery in claimed:
+                await self._start(delivery)
+            return False
+        if until_idle and self._unsettled == 0 and not self._deferred:
+            await self._wait_settled()
+            if self._check_finished:
+                await self._report_finished()
+            if not self._check_finished and await self._nothing_pending():
+                return True
+        await self._idle()
+        return False
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less if woken (new work, or `stop`)."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     # --- claiming and starting sends ---------------------------------------------------------
 
@@ -397,6 +437,23 @@ class Sender:
         async with self._sessions() as session:
             return await store.pending_count(session) == 0
 
+    async def _release_orphans_when_possible(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                await self._release_orphans()
+            except DATABASE_ERRORS as exc:
+                failures += 1
+                delay = min(DATABASE_RETRY_MAX, 2.0 ** (failures - 1))
+                log.warning(
+                    "outbox waiting for the database (%s); retrying in %.0f s",
+                    _first_line(exc),
+                    delay,
+                )
+                await self._pause(delay)
+            else:
+                return
+
     async def _release_orphans(self) -> None:
         """Make rows a killed sender left 'sending' claimable now (their lease is moot)."""
         now = self._now()
@@ -438,3 +495,9 @@ class Sender:
             async with self._sessions() as session, session.begin():
                 await store.mark_report_sent(session, broadcast.id)
             self._broadcasts.pop(broadcast.id, None)
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's first line: enough to recognise it, without SQL or a traceback."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
