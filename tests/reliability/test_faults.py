@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import sqlite3
 from pathlib import Path
 
 from bot.content import Content
@@ -131,5 +132,66 @@ async def test_a_flaky_bot_api_loses_no_delivery_and_no_resident(
             "lost": sum(1 for chat in chats if counts[chat] == 0),
             "bot_exit_code": returncode,
             "error_log_lines": len(error_lines(log)),
+        },
+    )
+
+
+async def test_a_locked_sqlite_database_gets_an_apology_and_the_outbox_resumes(
+    tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
+) -> None:
+    database = tmp_path / "bot.db"
+    recipients = 2_000
+    chats = await prepare_broadcast(database, range(31_000_000, 31_000_000 + recipients), "Möte")
+    dialogue = ContentBundle.build(content).dialogue
+    question = content.faq[0].questions["sv"][0]
+    apology = dialogue.apology("sv").text
+    resident = emulator.user(2_100_000, language_code="sv")
+
+    def delivered() -> int:
+        return sum(1 for chat in chats if emulator.count_messages(chat))
+
+    log = tmp_path / "bot.log"
+    bot = await start_bot_process(
+        emulator, f"sqlite:///{database}", log=log, OMRADESBOT_SEND_RATE=str(SEND_RATE)
+    )
+    try:
+        await emulator.wait_until(lambda: delivered() >= recipients // 4, timeout=30)
+        # Another program takes the write lock and keeps it longer than the bot's busy timeout
+        # (5 s): until the resident has had the apology.
+        blocker = sqlite3.connect(database, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")
+            at_lock = delivered()
+            (reply,) = await emulator.send_and_wait(resident, question, timeout=30)
+            during_lock = delivered() - at_lock
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert reply.text == apology
+        # The lock is gone: the same question is answered, and the broadcast finishes.
+        (reply,) = await emulator.send_and_wait(resident, question, timeout=15)
+        assert reply.text == dialogue.answer(question, "sv").text
+        await emulator.wait_until(
+            lambda: delivered() == recipients, timeout=60, what="the outbox to resume"
+        )
+        await emulator.wait_for_messages(STAFF_ID, 1, timeout=30)
+        assert bot.returncode is None
+    finally:
+        bot.terminate()
+        returncode = await bot.wait()
+    assert returncode == 0
+    counts = emulator.message_counts()
+    assert {counts[chat] for chat in chats} == {1}
+    assert delivery_statuses(database) == {"sent": recipients}
+    results.record(
+        "faults",
+        "sqlite_locked",
+        {
+            "lock_held_until": "the resident had the apology (> 5 s busy timeout)",
+            "resident_reply_while_locked": "apology",
+            "sent_while_locked": during_lock,
+            "recipients": recipients,
+            "delivered_once_after": sum(1 for chat in chats if counts[chat] == 1),
+            "bot_exit_code": returncode,
         },
     )
