@@ -204,8 +204,8 @@ def add_check_content(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def run_check_content(args: argparse.Namespace) -> int:
     """Report every content problem, or a one-line summary."""
-    from bot.content import TEXTS_FILE, load_content  # noqa: PLC0415
-    from bot.dialogue import text_problems  # noqa: PLC0415
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.services import text_problems  # noqa: PLC0415
 
     directory = resolve_content_dir(args.directory or args.content)
     try:
@@ -213,7 +213,7 @@ def run_check_content(args: argparse.Namespace) -> int:
     except ContentError as exc:
         problems = exc.problems
     else:
-        problems = text_problems(content.texts, str(directory / TEXTS_FILE))
+        problems = text_problems(content)
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,34 @@ class Texts:
         """Return the string `key` in `lang`, placeholders filled from `values`."""
         template = self.strings[key][lang]
         return template.format(**values) if values else template
+
+
+def missing_texts(
+    texts: Texts, required: Mapping[str, frozenset[str]], *, where: str, needed_by: str
+) -> list[str]:
+    """One line per `required` key that texts.yaml lacks or fills with an unknown placeholder.
+
+    `required` maps each key to the placeholders its strings may use; `needed_by` says in the
+    message which part of the bot needs the key.
+    """
+    problems: list[str] = []
+    for key, allowed in required.items():
+        strings = texts.strings.get(key)
+        if strings is None:
+            problems.append(f"{where}: {key}: missing (needed by {needed_by})")
+            continue
+        for lang, template in strings.items():
+            try:
+                used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            except ValueError as exc:
+                problems.append(f"{where}: {key}: '{lang}' is not a valid template ({exc})")
+                continue
+            problems.extend(
+                f"{where}: {key}: '{lang}' uses unknown placeholder {{{name}}} "
+                f"(allowed: {', '.join(sorted(allowed)) or 'none'})"
+                for name in sorted(used - allowed)
+            )
+    return problems
 
 
 @dataclass(frozen=True)

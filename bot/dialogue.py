@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.content import AREAS, LANGUAGES, STOCKHOLM, Area, Content, Lang, Milestone, Texts
+from bot.content import (
+    AREAS,
+    LANGUAGES,
+    STOCKHOLM,
+    Area,
+    Content,
+    Lang,
+    Milestone,
+    Texts,
+    missing_texts,
+)
 from bot.errors import ContentError
 
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -109,21 +118,7 @@ _CLOSING_SMALLTALK = frozenset({"thanks", "goodbye"})
 
 def text_problems(texts: Texts, where: str = "texts.yaml") -> list[str]:
     """Return one line per UI string the dialogue needs that is missing or has a bad placeholder."""
-    problems = [
-        f"{where}: {key}: missing (the dialogue needs it)"
-        for key in REQUIRED_TEXTS
-        if key not in texts.strings
-    ]
-    for key, allowed in REQUIRED_TEXTS.items():
-        for lang, template in texts.strings.get(key, {}).items():
-            used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-            for name in sorted(used - allowed):
-                expected = ", ".join(sorted(allowed)) or "none"
-                problems.append(
-                    f"{where}: {key}: '{lang}' uses unknown placeholder {{{name}}} "
-                    f"(allowed: {expected})"
-                )
-    return problems
+    return missing_texts(texts, REQUIRED_TEXTS, where=where, needed_by="the dialogue")
 
 
 class MatchLike(Protocol):

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import AREAS, DEFAULT_LANG, LANGUAGES, Area, Content, Lang, Milestone
+from bot.content import (
+    AREAS,
+    DEFAULT_LANG,
+    LANGUAGES,
+    Area,
+    Lang,
+    Milestone,
+)
 from bot.dialogue import (
     FORGET_NO,
     FORGET_YES,
@@ -30,7 +37,6 @@ from bot.dialogue import (
     Dialogue,
     Reply,
 )
-from bot.errors import ContentError
 from bot.flood import FloodGate, Verdict
 from bot.storage import privacy, questions
 from bot.storage import residents as store
@@ -87,27 +93,6 @@ _LANGUAGE_WORDS: Mapping[str, Lang] = {
     "engelska": "en",
     "english": "en",
 }
-
-
-def check_texts(content: Content) -> None:
-    """Raise ContentError naming each UI string this module needs that texts.yaml lacks."""
-    where = content.directory / "texts.yaml"
-    problems = []
-    for key, allowed in RESIDENT_TEXTS.items():
-        strings = content.texts.strings.get(key)
-        if strings is None:
-            problems.append(f"{where}: {key}: missing (the Telegram bot needs it)")
-            continue
-        for lang, template in strings.items():
-            try:
-                template.format(**dict.fromkeys(allowed, ""))
-            except (KeyError, IndexError, ValueError):
-                problems.append(
-                    f"{where}: {key}: '{lang}' uses a placeholder other than "
-                    f"{', '.join(sorted(allowed)) or 'none'}"
-                )
-    if problems:
-        raise ContentError(problems)
 
 
 def fold(word: str) -> str:

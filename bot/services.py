@@ -16,16 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.answers import Matcher
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
-from bot.errors import StorageError
+from bot.dialogue import text_problems as dialogue_text_problems
+from bot.errors import ContentError, StorageError
 from bot.flood import FloodGate
 from bot.leadership import Leadership
-from bot.residents import Residents, check_texts
+from bot.residents import RESIDENT_TEXTS, Residents
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
-from bot.tickets import Tickets, check_ticket_texts
+from bot.tickets import TICKET_TEXTS, Tickets
+from bot.visuals.texts import visual_text_problems
 from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
@@ -50,11 +52,22 @@ class ContentBundle:
     @classmethod
     def build(cls, content: Content, *, ask_staff: bool = False) -> ContentBundle:
         """Build the matcher and dialogue; ContentError if the texts miss a key the bot needs."""
+        problems = text_problems(content)
+        if problems:
+            raise ContentError(problems)
         matcher = Matcher(content)
-        dialogue = Dialogue(content, matcher, ask_staff=ask_staff)
-        check_texts(content)
-        check_ticket_texts(content)
-        return cls(content, matcher, dialogue)
+        return cls(content, matcher, Dialogue(content, matcher, ask_staff=ask_staff))
+
+
+def text_problems(content: Content) -> list[str]:
+    """Every UI string some part of the bot needs that texts.yaml lacks or fills wrongly."""
+    where = str(content.directory / TEXTS_FILE)
+    return [
+        *dialogue_text_problems(content.texts, where),
+        *missing_texts(content.texts, RESIDENT_TEXTS, where=where, needed_by="the bot"),
+        *missing_texts(content.texts, TICKET_TEXTS, where=where, needed_by="asking the staff"),
+        *visual_text_problems(content.texts, where),
+    ]
 
 
 class ContentHolder:

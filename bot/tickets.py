@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Protocol
 from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import DEFAULT_LANG, Content, Lang, Texts
+from bot.content import DEFAULT_LANG, Lang, Texts
 from bot.dialogue import Button, Reply
-from bot.errors import ContentError
 from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.storage import tickets as store
@@ -97,27 +96,6 @@ TICKET_TEXTS: Mapping[str, frozenset[str]] = {
     "staff_suggest_failed": frozenset({"errors"}),
     "staff_only": frozenset(),
 }
-
-
-def check_ticket_texts(content: Content) -> None:
-    """Raise ContentError naming each ticket UI string texts.yaml lacks or fills wrongly."""
-    where = content.directory / "texts.yaml"
-    problems = []
-    for key, allowed in TICKET_TEXTS.items():
-        strings = content.texts.strings.get(key)
-        if strings is None:
-            problems.append(f"{where}: {key}: missing (asking the staff needs it)")
-            continue
-        for lang, template in strings.items():
-            try:
-                template.format(**dict.fromkeys(allowed, ""))
-            except (KeyError, IndexError, ValueError):
-                problems.append(
-                    f"{where}: {key}: '{lang}' uses a placeholder other than "
-                    f"{', '.join(sorted(allowed)) or 'none'}"
-                )
-    if problems:
-        raise ContentError(problems)
 
 
 class Notifier(Protocol):

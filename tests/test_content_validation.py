@@ -138,8 +138,28 @@ def test_missing_texts_key_is_reported_by_check_content(
     assert main(["check-content", str(directory)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        f"{directory / 'texts.yaml'}: did_you_mean: missing (the dialogue needs it)",
-        f"{directory / 'texts.yaml'}: apology: missing (the dialogue needs it)",
+        f"{directory / 'texts.yaml'}: did_you_mean: missing (needed by the dialogue)",
+        f"{directory / 'texts.yaml'}: apology: missing (needed by the dialogue)",
+    ]
+
+
+def test_check_content_knows_every_text_the_bot_needs(
+    tmp_content: MakeContent, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keys only the Telegram bot, the tickets or the pictures use are checked too."""
+    directory = tmp_content(minimal=True)
+    data = read(directory / "texts.yaml")
+    del data["forgotten"], data["ticket_response_time"], data["calendar_button"]
+    data["subscribed"] = {"sv": "Du följer {place}", "en": "Subscribed to {place}"}
+    write(directory / "texts.yaml", data)
+    assert main(["check-content", str(directory)]) == 1
+    where = directory / "texts.yaml"
+    assert sorted(capsys.readouterr().out.splitlines()) == [
+        f"{where}: calendar_button: missing (needed by the pictures and calendar files)",
+        f"{where}: forgotten: missing (needed by the bot)",
+        f"{where}: subscribed: 'en' uses unknown placeholder {{place}} (allowed: area)",
+        f"{where}: subscribed: 'sv' uses unknown placeholder {{place}} (allowed: area)",
+        f"{where}: ticket_response_time: missing (needed by asking the staff)",
     ]
 
 

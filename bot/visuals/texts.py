@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 
-from bot.content import Texts
+from bot.content import Texts, missing_texts
 
 # Every key in content/texts.yaml this package uses, with the placeholders each may contain.
 VISUAL_TEXTS: Mapping[str, frozenset[str]] = {
@@ -51,16 +50,6 @@ VISUAL_TEXTS: Mapping[str, frozenset[str]] = {
 
 def visual_text_problems(texts: Texts, where: str = "texts.yaml") -> list[str]:
     """One line per string this package needs that is missing or uses an unknown placeholder."""
-    problems: list[str] = []
-    for key, allowed in VISUAL_TEXTS.items():
-        strings = texts.strings.get(key)
-        if strings is None:
-            problems.append(f"{where}: {key}: missing (the pictures and calendar files need it)")
-            continue
-        for lang, template in strings.items():
-            used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-            problems.extend(
-                f"{where}: {key}: '{lang}' uses unknown placeholder {{{name}}}"
-                for name in sorted(used - allowed)
-            )
-    return problems
+    return missing_texts(
+        texts, VISUAL_TEXTS, where=where, needed_by="the pictures and calendar files"
+    )

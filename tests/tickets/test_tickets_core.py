@@ -16,7 +16,7 @@ from bot.dialogue import ASK_STAFF
 from bot.errors import ContentError
 from bot.flood import FloodGate
 from bot.residents import Caller, Residents
-from bot.services import ContentHolder
+from bot.services import ContentBundle, ContentHolder
 from bot.storage import privacy
 from bot.storage import tickets as store
 from bot.storage.engine import session_factory
@@ -26,7 +26,6 @@ from bot.tickets import (
     SEND_PREFIX,
     Draft,
     Tickets,
-    check_ticket_texts,
     group_similar,
     parse_ticket_id,
 )
@@ -146,7 +145,7 @@ def test_missing_ticket_texts_are_named(holder: ContentHolder) -> None:
     del strings["ticket_response_time"]
     broken = replace(content, texts=replace(content.texts, strings=strings))
     with pytest.raises(ContentError) as caught:
-        check_ticket_texts(broken)
+        ContentBundle.build(broken)
     assert any("ticket_response_time: missing" in p for p in caught.value.problems)
 
 
