@@ -44,6 +44,7 @@ class Command:
     name: str
     alias: str
     description_key: str
+    needs_staff: bool = False  # offered only when someone can answer (OMRADESBOT_STAFF_IDS)
 
 
 # The order here is the order of /help and of the Telegram command menu.
@@ -55,6 +56,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", "sprak", "command_language"),
     Command("mydata", "minadata", "command_mydata"),
     Command("forget", "glom", "command_forget"),
+    Command("ask", "fraga", "command_ask", needs_staff=True),
     Command("help", "hjalp", "command_help"),
 )
 _COMMAND_NAMES: Mapping[str, str] = {
@@ -62,6 +64,11 @@ _COMMAND_NAMES: Mapping[str, str] = {
     **{c.alias: c.name for c in COMMANDS},
     "start": "start",
 }
+
+
+def available_commands(*, ask_staff: bool) -> tuple[Command, ...]:
+    """The commands to offer: those needing staff only when staff can answer."""
+    return tuple(c for c in COMMANDS if ask_staff or not c.needs_staff)
 
 
 def resolve_command(word: str) -> str | None:
@@ -234,7 +241,7 @@ class Dialogue:
     def help(self, lang: Lang) -> Reply:
         """/help: every command, the resident's language first and the other as alias."""
         lines = [self._t("help_intro", lang), ""]
-        for command in COMMANDS:
+        for command in available_commands(ask_staff=self._ask_staff):
             first, second = (
                 (command.alias, command.name) if lang == "sv" else (command.name, command.alias)
             )

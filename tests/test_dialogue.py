@@ -137,13 +137,20 @@ def test_welcome_english(dialogue: Dialogue) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_help_lists_every_command_with_its_alias(dialogue: Dialogue, lang: Lang) -> None:
-    text = dialogue.help(lang).text
+def test_help_lists_every_command_with_its_alias(
+    min_content: Content, matcher: ScriptedMatcher, lang: Lang
+) -> None:
+    text = Dialogue(min_content, matcher, ask_staff=True).help(lang).text
     for command in COMMANDS:
         assert f"/{command.name}" in text
         assert f"/{command.alias}" in text
     for alias in ("/fragor", "/prenumerera", "/avsluta", "/tidslinje", "/sprak", "/minadata"):
         assert alias in text
+
+
+def test_help_offers_asking_the_staff_only_when_there_are_staff(dialogue: Dialogue) -> None:
+    assert "/fraga" not in dialogue.help("sv").text
+    assert "/ask" not in dialogue.help("en").text
 
 
 def test_help_shows_swedish_command_first_in_swedish(dialogue: Dialogue) -> None:

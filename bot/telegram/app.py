@@ -98,9 +98,11 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     # Group 0, resident commands, each under its English name and Swedish alias.
     application.add_handler(CommandHandler("start", handlers.start), group=GROUP_MAIN)
     for command in COMMANDS:
+        handler = COMMAND_HANDLERS.get(command.name)
+        if handler is None:
+            continue  # /ask lives with the tickets, registered below
         application.add_handler(
-            CommandHandler((command.name, command.alias), COMMAND_HANDLERS[command.name]),
-            group=GROUP_MAIN,
+            CommandHandler((command.name, command.alias), handler), group=GROUP_MAIN
         )
 
     # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
@@ -130,7 +132,11 @@ async def _post_init(application: BotApplication) -> None:
     services = application.bot_data.services
     await services.prepare_database()
     await services.residents.prune_questions()
-    await set_command_menus(application.bot, services.content.current.content.texts)
+    await set_command_menus(
+        application.bot,
+        services.content.current.content.texts,
+        ask_staff=bool(services.settings.staff_ids),
+    )
     schedule_housekeeping(application)
     # Every process gets a runtime (staff commands read its timeline), but only the holder of
     # the sender role starts it: one scheduler and one sender per database (bot/leadership.py).

@@ -5,19 +5,19 @@ from __future__ import annotations
 from telegram import Bot, BotCommand
 
 from bot.content import Lang, Texts
-from bot.dialogue import COMMANDS
+from bot.dialogue import available_commands
 
 
-def command_menu(texts: Texts, lang: Lang) -> list[BotCommand]:
+def command_menu(texts: Texts, lang: Lang, *, ask_staff: bool = False) -> list[BotCommand]:
     """/start, then every command under its name in `lang` (Swedish aliases for Swedish)."""
     menu = [BotCommand("start", texts.get("command_start", lang))]
-    for command in COMMANDS:
+    for command in available_commands(ask_staff=ask_staff):
         name = command.alias if lang == "sv" else command.name
         menu.append(BotCommand(name, texts.get(command.description_key, lang)))
     return menu
 
 
-async def set_command_menus(bot: Bot, texts: Texts) -> None:
+async def set_command_menus(bot: Bot, texts: Texts, *, ask_staff: bool = False) -> None:
     """Swedish for everyone by default; English for Telegram apps set to English."""
-    await bot.set_my_commands(command_menu(texts, "sv"))
-    await bot.set_my_commands(command_menu(texts, "en"), language_code="en")
+    await bot.set_my_commands(command_menu(texts, "sv", ask_staff=ask_staff))
+    await bot.set_my_commands(command_menu(texts, "en", ask_staff=ask_staff), language_code="en")
