@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TIMEOUT, Resident, labels
 
 from bot.config import Settings
 from bot.content import STOCKHOLM
 from bot.telegram.context import BotApplication
+from tests.e2e.conftest import TIMEOUT, Resident, labels
 from tests.emulator import BotApiEmulator, SentMessage
 
 STAFF_ID = 9001

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Resident
 
 from bot.config import Settings
 from bot.telegram.context import BotApplication
+from tests.e2e.conftest import Resident
 from tests.emulator import BotApiEmulator
 
 STAFF_ID = 9001
