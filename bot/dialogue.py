@@ -20,7 +20,7 @@ from bot.content import (
 )
 from bot.errors import ContentError
 
-MAX_TEXT = 4096  # Telegram's limit for one message
+MAX_TEXT = 4096  # Telegram's limit for one message, in UTF-16 code units (see telegram_length)
 MAX_CALLBACK_DATA = 64  # Telegram's limit for callback data, in bytes
 
 # --- callback data: the Telegram adapter routes presses by these ---------------------------------
@@ -173,9 +173,26 @@ class Reply:
     smalltalk: str | None = None
 
     def __post_init__(self) -> None:
-        if len(self.text) > MAX_TEXT:
-            # Content is ours, so an over-long reply is a content bug; cut it rather than fail.
-            object.__setattr__(self, "text", self.text[: MAX_TEXT - 1] + "…")
+        if telegram_length(self.text) > MAX_TEXT:
+            # Content is ours, so an over-long reply is a content bug (or a resident's text
+            # quoted in a template); cut it rather than have Telegram refuse it.
+            head, _ = split_at_length(self.text, MAX_TEXT - 1)
+            object.__setattr__(self, "text", head + "…")
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram limits: UTF-16 code units, so an emoji outside the BMP counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_at_length(text: str, limit: int) -> tuple[str, str]:
+    """`text` cut after at most `limit` UTF-16 units, never inside a character; and the rest."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return text[:index], text[index:]
+    return text, ""
 
 
 def describe_when(milestone: Milestone, texts: Texts, lang: Lang) -> str:

@@ -36,6 +36,8 @@ from bot.dialogue import (
     UNSUB_PREFIX,
     Dialogue,
     Reply,
+    split_at_length,
+    telegram_length,
 )
 from bot.flood import FloodGate, Verdict
 from bot.storage import privacy, questions
@@ -400,20 +402,20 @@ def _areas(areas: list[str]) -> list[Area]:
 
 
 def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
-    """Join lines into as few texts of at most `limit` characters as possible."""
+    """Join lines into as few texts of at most `limit` UTF-16 units (Telegram's measure)."""
     chunks: list[str] = []
     current = ""
     for whole in lines:
         line = whole
         # A line longer than a message (never in practice) is split rather than lost.
-        while len(line) > limit:
+        while telegram_length(line) > limit:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            head, line = split_at_length(line, limit)
+            chunks.append(head)
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if telegram_length(candidate) > limit:
             chunks.append(current)
             current = line
         else:
