@@ -16,8 +16,8 @@ from bot.errors import StorageError
 from bot.flood import FloodGate
 from bot.residents import Caller, Residents, parse_area, parse_language
 from bot.services import ContentHolder, prepare_database
-from bot.storage.engine import session_factory
 from bot.storage import milestones
+from bot.storage.engine import session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import Question, Resident, Subscription
 from tests.storage.dbfixtures import Database
