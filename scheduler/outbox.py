@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Lang, Texts
 from bot.dialogue import UNSUB_PREFIX, Button
+from bot.logids import chat_pseudonym
 from bot.storage import outbox as store
 from bot.storage.columns import utcnow
 from bot.storage.models import Broadcast, Delivery
@@ -297,7 +298,9 @@ class Sender:
         try:
             outcome = await self._deliver(delivery)
         except Exception as exc:  # a bug must not lose the row: retry it like a network error
-            log.exception("delivery %s to chat %s crashed", delivery.id, delivery.chat_id)
+            log.exception(
+                "delivery %s to %s crashed", delivery.id, chat_pseudonym(delivery.chat_id)
+            )
             outcome = self._retry_or_fail(delivery, f"internal error: {exc!r}")
         finally:
             self._inflight_chats.discard(delivery.chat_id)
