@@ -1,15 +1,17 @@
-"""Run the Alembic migrations shipped inside the package, from any working directory."""
+"""Run the Alembic migrations shipped inside the package, from any working directory.
+
+Alembic (with Mako and Pygments under it, several MiB) is imported only when a migration
+actually runs: a start-up on an up-to-date database compares two revision strings instead.
+"""
 
 from __future__ import annotations
 
+import ast
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection
+from sqlalchemy import URL, Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,9 +19,13 @@ from bot.errors import StorageError
 from bot.storage.engine import create_engine
 from bot.storage.url import safe_url
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -27,6 +33,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
     With `connection`, env.py migrates over it instead of opening its own.
     """
+    from alembic.config import Config  # noqa: PLC0415 - see the module docstring
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -36,10 +44,44 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision shipped with this version of the bot."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The newest revision shipped with this version of the bot.
+
+    Read from the `revision` and `down_revision` assignments of the migration files (the
+    one revision nothing builds on), so asking does not import Alembic; a test checks it
+    against Alembic's own answer.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _assignments(ast.parse(path.read_text(encoding="utf-8"))):
+            if name == "revision" and isinstance(value, str):
+                revisions.add(value)
+            elif name == "down_revision" and isinstance(value, str):
+                parents.add(value)
+            elif name == "down_revision" and isinstance(value, tuple | list):  # a merge
+                parents.update(str(parent) for parent in value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StorageError(f"the shipped migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def _assignments(module: ast.Module) -> list[tuple[str, object]]:
+    """(name, literal value) of the module-level `name = literal` and `name: T = literal`."""
+    found: list[tuple[str, object]] = []
+    for node in module.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            try:
+                found.append((target.id, ast.literal_eval(value)))
+            except ValueError:  # not a literal: not a revision either
+                continue
+    return found
 
 
 async def upgrade(target: AsyncEngine | URL | str, revision: str = "head") -> None:
@@ -47,6 +89,9 @@ async def upgrade(target: AsyncEngine | URL | str, revision: str = "head") -> No
     engine, owned = _engine_for(target)
     try:
         async with engine.begin() as connection:
+            if revision == "head" and await connection.run_sync(_at_revision, head_revision()):
+                log.info("database %s is up to date", safe_url(engine.url))
+                return
             await connection.run_sync(_upgrade_sync, revision)
     except (SQLAlchemyError, OSError) as error:
         raise StorageError(f"could not migrate {safe_url(engine.url)}: {error}") from error
@@ -75,9 +120,21 @@ def _engine_for(target: AsyncEngine | URL | str) -> tuple[AsyncEngine, bool]:
     return create_engine(target), True
 
 
+def _at_revision(connection: Connection, revision: str) -> bool:
+    """True when the database's one recorded revision is `revision` (plain SQL, no Alembic)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return False
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return list(rows) == [revision]
+
+
 def _upgrade_sync(connection: Connection, revision: str) -> None:
+    from alembic import command  # noqa: PLC0415 - see the module docstring
+
     command.upgrade(alembic_config(connection), revision)
 
 
 def _current_sync(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
     return MigrationContext.configure(connection).get_current_revision()

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from typing import TYPE_CHECKING
 
 from bot.content import STOCKHOLM, Lang, Milestone, Texts
 from bot.dialogue import Button
 from bot.visuals.timeline import coming_milestones, when_text
+
+if TYPE_CHECKING:  # icalendar loads with the first calendar file, not at start-up
+    from icalendar import Timezone
 
 ICS_PREFIX = "ics:"  # callback data of the "Add to calendar" buttons: "ics:<milestone id>"
 ICS_MIME_TYPE = "text/calendar"
@@ -94,6 +96,8 @@ def ics_description(milestone: Milestone, texts: Texts, lang: Lang) -> str:
 def stockholm_vtimezone() -> Timezone:
     """Europe/Stockholm as the EU has defined it since 1996: CEST from the last Sunday of March
     02:00 to the last Sunday of October 03:00. Recurring rules never run out, unlike a list."""
+    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard  # noqa: PLC0415
+
     timezone = Timezone()
     timezone.add("tzid", _TZID)
     daylight = TimezoneDaylight()
@@ -117,6 +121,8 @@ def build_ics(milestone: Milestone, lang: Lang, texts: Texts, *, stamp: dt.datet
     """One VEVENT in a VCALENDAR, as the bytes of an .ics file; `stamp` is DTSTAMP (aware)."""
     if stamp.tzinfo is None:
         raise ValueError("stamp must be an aware datetime")
+    from icalendar import Calendar, Event  # noqa: PLC0415 - a few MiB, only for a file
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -10,10 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from typing import TYPE_CHECKING
 
 from bot.content import Lang, Texts
 from bot.visuals.cache import DEFAULT_CACHE, RenderCache
@@ -29,6 +26,10 @@ from bot.visuals.png import (
     new_figure,
 )
 from bot.visuals.stats import StaffStats
+
+if TYPE_CHECKING:  # matplotlib loads with the first picture (see bot/visuals/png.py)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _HEIGHT_PX = 1900
 _TITLE_PT, _PANEL_PT, _TICK_PT, _LABEL_PT = 30, 24, 18, 19
@@ -107,6 +108,8 @@ def build_stats_figure(
 
 
 def _draw_subscribers(axes: Axes, stats: StaffStats, texts: Texts, lang: Lang) -> None:
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - see bot/visuals/png.py
+
     _style(axes, texts.get("stats_chart_subscribers", lang))
     if not any(series.current for series in stats.subscribers):
         _empty(axes, texts, lang)
@@ -132,6 +135,8 @@ def _draw_subscribers(axes: Axes, stats: StaffStats, texts: Texts, lang: Lang) -
 
 
 def _draw_questions(axes: Axes, stats: StaffStats, texts: Texts, lang: Lang) -> None:
+    from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: PLC0415 - see png.py
+
     _style(axes, texts.get("stats_chart_questions", lang, days=stats.days))
     if not stats.total_questions:
         _empty(axes, texts, lang)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import io
 import struct
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
-
-# Before pyplot or any backend loads: a server has no display, and Agg never needs one.
-mpl.use("Agg")
-
-from matplotlib.figure import Figure  # after the backend choice, as matplotlib asks
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH_PX = 1080  # a phone screen's width in pixels: Telegram shows it without scaling down
@@ -32,9 +29,21 @@ FONT = "DejaVu Sans"  # ships with matplotlib and has å, ä, ö
 
 def new_figure(height_px: float, width_px: float = WIDTH_PX) -> Figure:
     """A white figure of the given pixel size, not attached to any GUI or pyplot state."""
-    figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
+    figure = _figure_class()(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
     figure.set_layout_engine(None)
     return figure
+
+
+def _figure_class() -> type[Figure]:
+    # matplotlib (and numpy under it) is imported on the first picture, not at start-up: it
+    # is most of the bot's memory, and most processes never draw anything.
+    import matplotlib as mpl  # noqa: PLC0415
+
+    # Before pyplot or any backend loads: a server has no display, and Agg never needs one.
+    mpl.use("Agg")
+    from matplotlib.figure import Figure  # noqa: PLC0415 - after the backend choice
+
+    return Figure
 
 
 def figure_png(figure: Figure) -> bytes:

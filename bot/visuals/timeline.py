@@ -12,10 +12,7 @@ import textwrap
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyBboxPatch
+from typing import TYPE_CHECKING
 
 from bot.content import STOCKHOLM, Lang, Milestone, Texts
 from bot.visuals.cache import DEFAULT_CACHE, RenderCache
@@ -31,6 +28,10 @@ from bot.visuals.png import (
     fit_caption,
     new_figure,
 )
+
+if TYPE_CHECKING:  # matplotlib loads with the first picture (see bot/visuals/png.py)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Layout in pixels of the 1,080 px wide picture; font sizes in points (1 pt = 100/72 px here).
 _MARGIN = 60
@@ -178,6 +179,8 @@ def build_timeline_figure(
         done, is_next = entry.state is State.DONE, entry.state is State.NEXT
         colour = MUTED if done else INK
         if is_next:
+            from matplotlib.patches import FancyBboxPatch  # noqa: PLC0415 - see png.py
+
             axes.add_patch(
                 FancyBboxPatch(
                     (_TEXT_X - 24, y + 4),
@@ -249,6 +252,8 @@ def build_timeline_figure(
 
 
 def _dot(axes: Axes, x: float, y: float, state: State, *, scale: float = 1.0) -> None:
+    from matplotlib.patches import Circle  # noqa: PLC0415 - matplotlib loads with a picture
+
     if state is State.DONE:
         axes.add_patch(
             Circle((x, y), 14 * scale, facecolor=MUTED, edgecolor="white", linewidth=3, zorder=2)
