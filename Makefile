@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest setup clean bench bench-quick
+.PHONY: run test lint typecheck pytest setup clean bench bench-quick reliability
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +46,14 @@ bench: $(STAMP)
 # The same at small sizes, into a scratch directory: a smoke test, not the real figures.
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick --out $${TMPDIR:-/tmp}/omradesbot-bench/benchmarks.md
+
+# Reliability suite (tests/reliability/, about 3 minutes; `make test` runs it too): collects its
+# figures into tests/reliability/results.json and renders docs/reliability.md from them.
+RELIABILITY_RESULTS := tests/reliability/results.json
+reliability: $(STAMP)
+	rm -f $(RELIABILITY_RESULTS)
+	OMRADESBOT_RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) $(BIN)/pytest tests/reliability
+	$(BIN)/python -m tests.reliability.report $(RELIABILITY_RESULTS) docs/reliability.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

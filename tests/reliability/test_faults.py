@@ -140,7 +140,7 @@ async def test_a_locked_sqlite_database_gets_an_apology_and_the_outbox_resumes(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
     database = tmp_path / "bot.db"
-    recipients = 2_000
+    recipients = 1_000
     chats = await prepare_broadcast(database, range(31_000_000, 31_000_000 + recipients), "Möte")
     dialogue = ContentBundle.build(content).dialogue
     question = content.faq[0].questions["sv"][0]

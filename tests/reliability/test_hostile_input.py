@@ -75,7 +75,7 @@ def test_free_text_is_answered_in_the_bots_own_words(
 ) -> None:
     tried = Counter[str]()
 
-    @examples(3_000)
+    @examples(3_200)
     @given(text=texts, lang=langs)
     def check(text: str, lang: Lang) -> None:
         tried["dialogue.answer"] += 1
@@ -210,7 +210,7 @@ def test_residents_service_survives_anything(world: World, results: Results) -> 
     tried = 0
     residents = world.services.residents
 
-    @examples(700)
+    @examples(500)
     @given(
         chat=st.integers(min_value=1, max_value=40),
         text=texts,

@@ -14,7 +14,7 @@ from tests.reliability.conftest import STAFF_ID, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import delivery_statuses, prepare_broadcast
 
-RECIPIENTS = 3_000
+RECIPIENTS = 2_000
 RATE = 400
 
 

@@ -1,0 +1,124 @@
+"""PostgreSQL briefly unavailable: the bot's connections are terminated (pg_terminate_backend)
+three times during a broadcast; residents are answered (or get the apology), the outbox resumes,
+and every subscriber gets the broadcast."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import pytest
+
+from bot.content import Content
+from bot.services import ContentBundle
+from bot.storage.engine import create_engine, session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.url import database_url
+from scheduler.outbox import default_max_in_flight
+from tests.e2e.outbox_support import add_subscribers, enqueue
+from tests.emulator import BotApiEmulator
+from tests.reliability.conftest import STAFF_ID, start_bot_process
+from tests.reliability.results import Results
+
+pytestmark = pytest.mark.postgres
+
+RECIPIENTS = 1_000
+RATE = 300
+KILLS = 3
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[tuple[str, asyncpg.Connection]]:
+    """A new PostgreSQL database (plain URL for `omradesbot run`) and an admin connection."""
+    raw = os.environ.get("OMRADESBOT_TEST_POSTGRES_URL")
+    if not raw:
+        pytest.skip("PostgreSQL tests skipped: set OMRADESBOT_TEST_POSTGRES_URL")
+    url = database_url(raw)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = await asyncpg.connect(dsn, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        if os.environ.get("OMRADESBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    name = f"rel_{secrets.token_hex(6)}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False), admin
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def test_terminated_postgres_connections_pause_nothing_for_long(
+    emulator: BotApiEmulator, content: Content, results: Results
+) -> None:
+    async with fresh_database() as (url, admin):
+        name = database_url(url).database
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            sessions = session_factory(engine)
+            chats = await add_subscribers(
+                sessions, range(60_000_000, 60_000_000 + RECIPIENTS), "balltorp"
+            )
+            await enqueue(sessions, "balltorp", "Möte", staff_chat_id=STAFF_ID)
+        finally:
+            await engine.dispose()
+        dialogue = ContentBundle.build(content).dialogue
+        question = content.faq[0].questions["sv"][0]
+        answer, apology = dialogue.answer(question, "sv").text, dialogue.apology("sv").text
+        resident = emulator.user(2_200_000, language_code="sv")
+
+        def delivered() -> int:
+            return sum(1 for chat in chats if emulator.count_messages(chat))
+
+        bot = await start_bot_process(emulator, url, OMRADESBOT_SEND_RATE=str(RATE))
+        terminated = 0
+        replies: list[str] = []
+        try:
+            for kill in range(1, KILLS + 1):
+                await emulator.wait_until(
+                    lambda kill=kill: delivered() >= RECIPIENTS * kill // (KILLS + 1), timeout=60
+                )
+                terminated += await admin.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    name,
+                )
+                (reply,) = await emulator.send_and_wait(resident, question, timeout=20)
+                replies.append(reply.text)
+            await emulator.wait_until(
+                lambda: delivered() == RECIPIENTS, timeout=60, what="the outbox to resume"
+            )
+            await emulator.wait_for_messages(STAFF_ID, 1, timeout=30)
+            assert bot.returncode is None
+        finally:
+            bot.terminate()
+            returncode = await bot.wait()
+    assert returncode == 0
+    assert terminated >= KILLS
+    assert set(replies) <= {answer, apology}
+    counts = emulator.message_counts()
+    duplicates = sum(counts[chat] - 1 for chat in chats)
+    assert all(counts[chat] >= 1 for chat in chats)
+    assert duplicates <= KILLS * default_max_in_flight(RATE)
+    results.record(
+        "faults",
+        "postgres_connections_killed",
+        {
+            "recipients": RECIPIENTS,
+            "times_killed": KILLS,
+            "connections_terminated": terminated,
+            "resident_replies": {
+                "answered": replies.count(answer),
+                "apology": replies.count(apology),
+            },
+            "delivered": sum(1 for chat in chats if counts[chat]),
+            "duplicates": duplicates,
+            "bot_exit_code": returncode,
+        },
+    )
