@@ -18,6 +18,7 @@ How a question is read:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -108,6 +109,18 @@ _CLEAR_LEAD = 1.5
 # subject of another entry pulls this entry's score down by up to this share.
 _STRONG_MAX_ENTRIES = 2
 _OTHER_SUBJECT_PENALTY = 0.3
+# The article's own sentences are examples too ("ser vi ett behov ... på andra ställen"), weaker
+# than residents' phrasings: a question that echoes the article is about the entry quoting it.
+_SOURCE_EXAMPLE = 0.7
+_SOURCE_SPLIT_RE = re.compile(r",| och | men ")
+# A question's focus: its question word ("who decided", "why ... in Kållered") and the place it
+# names. An entry none of whose examples asks that kind of question, or whose text never names
+# that place, is a neighbour sharing incidental words; one whose title names the place is about it.
+_FOCUS_KINDS = frozenset({"?why", "?when", "?who", "?how"})
+_FOCUS_PENALTY = 0.15
+_PLACE_PENALTY = 0.15
+_TITLE_PLACE_BONUS = 0.05
+NAMED_PLACES = wordset("balltorp kallered lindome aby bifrost")
 
 # Words that only one language uses; they tell which language a question is written in.
 _LANG_STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -143,6 +156,7 @@ class _Example:
     keys: frozenset[str]
     norm: float
     kinds: frozenset[str]  # the question kinds it asks (?why, ?when ...)
+    strength: float = 1.0  # an article sentence is a weaker example than a resident's question
 
 
 @dataclass(frozen=True)
@@ -229,6 +243,7 @@ class Matcher:
         # title word few entries share is a strong subject: a question naming it is about that
         # entry, even when another entry shares its other words ("is the BID a cooperation with
         # property owners" is about the BID, not about the property agreements).
+        self._index_focus(content, core_keys, phrases)
         self._strong_keys = frozenset(
             key
             for entry in content.faq
@@ -258,6 +273,15 @@ class Matcher:
             )
             for index, keys in phrases
             if keys
+        ) + tuple(
+            _Example(
+                index,
+                keys,
+                math.sqrt(sum(self._weights[k] ** 2 for k in keys)) or 1.0,
+                frozenset(k for k in keys if k in _KINDS),
+                _SOURCE_EXAMPLE,
+            )
+            for index, keys in self._source_phrases(content)
         )
         self._surface_list = tuple(sorted(self._surfaces))
         self._smalltalk: dict[str, str] = {}
@@ -267,6 +291,45 @@ class Matcher:
                     self._smalltalk.setdefault(fold(phrase), talk.id)
         self._smalltalk_list = tuple(self._smalltalk)
         self._resolved: dict[tuple[str, Lang], tuple[tuple[str, float], ...]] = {}
+
+    def _source_phrases(self, content: Content) -> list[tuple[int, frozenset[str]]]:
+        """The article's sentences each entry quotes, cut at clauses, as weaker examples."""
+        return [
+            (index, keys)
+            for index, entry in enumerate(content.faq)
+            for quote in entry.source
+            for part in _SOURCE_SPLIT_RE.split(quote)
+            if len(keys := frozenset(self._index_keys(part, "sv"))) >= 2
+        ]
+
+    def _index_focus(
+        self,
+        content: Content,
+        core_keys: list[set[str]],
+        phrases: list[tuple[int, frozenset[str]]],
+    ) -> None:
+        """What each entry focuses on: the places its text names and the kinds it asks."""
+        count = len(self._ids)
+        self._named_place_keys = frozenset(
+            stem(word, lang) for word in NAMED_PLACES for lang in LANGUAGES
+        )
+        # Everything an entry's own text names: a place it never names is not its focus.
+        self._all_keys: list[frozenset[str]] = [
+            frozenset(self._entry_keys[index] | core_keys[index]) for index in range(count)
+        ]
+        self._title_places: list[frozenset[str]] = [
+            frozenset(
+                key
+                for lang in LANGUAGES
+                for key in self._index_keys(entry.title[lang], lang)
+                if key in self._named_place_keys
+            )
+            for entry in content.faq
+        ]
+        kinds_of: list[set[str]] = [set() for _ in self._ids]
+        for index, keys in phrases:
+            kinds_of[index] |= keys & _FOCUS_KINDS
+        self._entry_kinds: list[frozenset[str]] = [frozenset(kinds) for kinds in kinds_of]
 
     # --- indexing ---------------------------------------------------------------------------
 
@@ -447,9 +510,13 @@ class Matcher:
                     terms[key] = term
         return list(terms.values())
 
-    def _best_examples(self, terms: list[_Term], query_norm: float) -> list[float]:
-        """Each entry's closest example question (cosine over weighted keys)."""
+    def _best_examples(
+        self, terms: list[_Term], query_norm: float
+    ) -> tuple[list[float], list[float]]:
+        """Each entry's closest example question (cosine over weighted keys), with and without
+        the article's sentences."""
         best_example = [0.0] * len(self._ids)
+        best_asked = [0.0] * len(self._ids)
         kinds = frozenset(t.key for t in terms if t.key in _KINDS)
         for example in self._examples:
             overlap = sum(t.weight**2 * t.quality for t in terms if t.key in example.keys)
@@ -457,8 +524,11 @@ class Matcher:
                 similarity = overlap / (query_norm * example.norm)
                 if kinds != example.kinds and not kinds & example.kinds:
                     similarity *= _KIND_MISMATCH
+                similarity *= example.strength
                 best_example[example.entry] = max(best_example[example.entry], similarity)
-        return best_example
+                if example.strength == 1.0:
+                    best_asked[example.entry] = max(best_asked[example.entry], similarity)
+        return best_example, best_asked
 
     def _raw_scores(self, terms: list[_Term], *, one_clause: bool = True) -> list[float]:
         return self._scores(terms, one_clause=one_clause)[0]
@@ -472,7 +542,7 @@ class Matcher:
         query_norm = math.sqrt(sum(t.weight**2 for t in terms)) or 1.0
         # Several unknown words are often one subject in many words, or a chatty resident.
         unknown = self._unknown_weight * math.sqrt(sum(1 for t in terms if t.quality == 0.0))
-        best_example = self._best_examples(terms, query_norm)
+        best_example, best_asked = self._best_examples(terms, query_norm)
         unknown_count = sum(1 for t in terms if t.quality == 0.0)
         asking = {t.key for t in terms if t.key.startswith("?") and t.key[1:] in QUESTION_KINDS}
         scores: list[float] = []
@@ -481,6 +551,8 @@ class Matcher:
         # A near-copy still needs a question word or a real subject: "Kållered" alone is none.
         asked = any(t.key.startswith("?") or t.informative for t in terms)
         demands = [t.key for t in terms if t.key.startswith("?" + DEMAND_PREFIX)]
+        places = [t.key for t in terms if t.key in self._named_place_keys]
+        focus = frozenset(t.key for t in terms if t.key in _FOCUS_KINDS)
         for index, keys in enumerate(self._entry_keys):
             answer_keys = self._answer_keys[index]
             found = self._evidence(terms, index)
@@ -491,6 +563,10 @@ class Matcher:
                 found.missed,
             )
             subject = found.subject
+            if not subject:
+                # An article sentence only confirms a question residents' words already tie to
+                # the entry; alone it would answer from the answer's incidental words.
+                best_example[index] = best_asked[index]
             # A question must share a real subject word with the entry, and that word must
             # outweigh the words we do not know (those are usually the question's real subject:
             # "apotek", "parkering"). Only a near-copy of an example question ("Varför Balltorp?")
@@ -515,6 +591,7 @@ class Matcher:
             if others:
                 # The question names another entry's subject that this entry does not cover.
                 score *= 1.0 - _OTHER_SUBJECT_PENALTY * others / (informative + others)
+            score *= self._focus(index, places, focus)
             held = False
             plain = score  # before the unknown word pulls it down
             if unknown:
@@ -551,6 +628,17 @@ class Matcher:
             soft.append(held and not capped)
             plains.append(plain)
         return scores, soft, plains
+
+    def _focus(self, index: int, places: list[str], kinds: frozenset[str]) -> float:
+        """How well entry `index` fits the question's focus: the places it names and its kind."""
+        factor = 1.0
+        if any(place not in self._all_keys[index] for place in places):
+            factor *= 1.0 - _PLACE_PENALTY
+        elif any(place in self._title_places[index] for place in places):
+            factor *= 1.0 + _TITLE_PLACE_BONUS
+        if kinds and not kinds & self._entry_kinds[index]:
+            factor *= 1.0 - _FOCUS_PENALTY
+        return factor
 
     def _evidence(self, terms: list[_Term], index: int) -> _Evidence:
         """How much of the question entry `index` covers, and how strongly."""

@@ -124,7 +124,7 @@ EVERYDAY = wordset(
     praktiken praktik praktiskt konkret konkreta dagarna dagen dagligen vardagen vardags
     driver driva drivs drev drivit skoter skota skots skotte inblandad inblandade inblandat
     involverad involverade involverat skillnad skillnaden skillnader exakt precis ungefar direkt
-    overhuvudtaget heller sjalva killar killarna grabbar gubbar ngnstans riktigt
+    stammer stamma overhuvudtaget heller sjalva killar killarna grabbar gubbar ngnstans riktigt
     guys folks dude practice practically basically exactly daily days difference differ
     actual really honestly generally overall
     """
@@ -174,6 +174,9 @@ _PHRASES: dict[str, str] = {
     "get going": "start",
     "gets going": "start",
     "get started": "start",
+    # The work's full name says no more than "the work": every question is about it.
+    "area based community work": "area work",
+    "area based work": "area work",
     "pa grund av": "varfor",
     "because of": "why",
     "due to": "why",
@@ -264,6 +267,11 @@ SYNONYMS: dict[str, str] = {
     "launches": "start",
     "commence": "start",
     "commences": "start",
+    # moving
+    "relocate": "move",
+    "relocated": "moved",
+    "relocating": "moving",
+    "relocation": "move",
     # landlords and businesses
     "hyresbolag": "hyresvard",
     "hyresbolaget": "hyresvarden",
@@ -282,6 +290,15 @@ _SHORTHAND_RE = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
 # An apostrophe becomes a space when folding: "who's" -> "who s"; the loose end is dropped.
 _CONTRACTION_RE = re.compile(r"\b(\w+) (s|re|ve|ll|d|t|m)\b")
 
+_PARTNER = (
+    r"(?:skolan|skolorna|skolor|skola|polisen|polis|foreningarna|foreningar|foreningslivet"
+    r"|school|schools|police|associations|clubs)"
+)
+_INVOLVED = (
+    r"(?:involverad\w*|involverar|inblandad\w*|delaktig\w*|engagerad\w*|involved|involve"
+    r"|engaged|a partner)"
+)
+
 # Phrases whose words only mean something together, with a word or two between them.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "vad går det ut på", "vad handlar det om" = what is it about
@@ -293,6 +310,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "vår" (spring) folds to "var" (was, where): only "nästa vår" and a final "i vår" are spring.
     (re.compile(r"\bnasta var\b"), "varen"),
     (re.compile(r"\b(?:i|till) var(?=(?: (?:da|nu|eller|alltsa|sen|dar))*$)"), "varen"),
+    # "behövs inte X längre", "no longer": something is ending, as when the work leaves a place
+    (re.compile(r"\binte ((?:\w+ ){0,4})langre\b"), r"\1slutar"),
+    (re.compile(r"\b(?:no longer|not (?:\w+ ){0,4}any ?more)\b"), "stop"),
     # "varför just X" asks why X was chosen
     (re.compile(r"\bvarfor just\b"), "varfor valde"),
     # "är skolan med" = does the school take part in the work
@@ -300,6 +320,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b(skolan|skolorna|polisen|foreningarna|foreningslivet) (?:ocksa )?med\b"),
         r"\1 samarbetar",
     ),
+    # "är skolan involverad", "is the police involved": a partner taking part in the work. The
+    # predicate tells a partner question from one about the school itself ("vilka skolor finns").
+    (re.compile(rf"\b({_PARTNER}\b.*?\b){_INVOLVED}\b"), r"\1samarbetar"),
+    (re.compile(rf"\b{_INVOLVED}\b(.*?\b{_PARTNER})\b"), r"samarbetar\1"),
 )
 
 # Past tense separates "when did it start" (2009) from "when does it start" (2021).

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.answers import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Matcher
-from bot.content import Content
+from bot.content import Content, Lang
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +324,35 @@ def test_everyday_words_do_not_make_an_unknown_subject_answerable(
     matcher: Matcher, text: str
 ) -> None:
     assert matcher.match(text).topic is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # a partner with a taking-part predicate is a question about the work's partners ...
+        ("är polisen inblandad?", "sv", "partners"),
+        ("är föreningarna delaktiga", "sv", "partners"),
+        ("is the school involved in this", "en", "partners"),
+        # ... the same partner with another predicate is about the partner itself
+        ("vilka skolor finns i Balltorp?", "sv", None),
+        ("polisens telefonnummer?", "sv", None),
+        ("är skolan öppen i sommar", "sv", None),
+    ],
+)
+def test_the_predicate_tells_a_partner_question_from_one_about_the_partner(
+    matcher: Matcher, text: str, lang: Lang, topic: str | None
+) -> None:
+    assert matcher.match(text, lang).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("how do you pick which neighbourhoods get the work", "how_areas_chosen"),
+        ("stämmer det att ni flyttar", "why_move"),
+    ],
+)
+def test_the_question_focus_decides_between_neighbours(
+    matcher: Matcher, text: str, topic: str
+) -> None:
+    assert matcher.match(text, "en" if text.isascii() else "sv").topic == topic
