@@ -562,16 +562,14 @@ class Matcher:
                 found.own,
                 found.missed,
             )
-            subject = found.subject
-            if not subject:
-                # An article sentence only confirms a question residents' words already tie to
-                # the entry; alone it would answer from the answer's incidental words.
-                best_example[index] = best_asked[index]
+            # An article sentence only confirms a question residents' words already tie to the
+            # entry; alone it would answer from the answer's incidental words.
+            best_example[index] = best_example[index] if found.subject else best_asked[index]
             # A question must share a real subject word with the entry, and that word must
             # outweigh the words we do not know (those are usually the question's real subject:
             # "apotek", "parkering"). Only a near-copy of an example question ("Varför Balltorp?")
             # is let through on place names and question words alone.
-            near_copy = best_example[index] >= 0.95 and unknown == 0.0 and subject and asked
+            near_copy = best_example[index] >= 0.95 and unknown == 0.0 and found.subject and asked
             if not near_copy and informative < _MIN_INFORMATIVE:
                 scores.append(0.0)
                 soft.append(False)
