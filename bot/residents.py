@@ -200,12 +200,21 @@ class Residents:
             return await live_timeline(session, self._content.current.content)
 
     async def ask(self, caller: Caller, text: str) -> Reply:
-        """Free text: the answer; in a private chat the question is logged for staff statistics."""
-        lang = await self.language(caller)
-        reply = self._dialogue.answer(text, lang)
-        # Greetings and thanks are not questions; logging them would skew the statistics.
-        if caller.private and reply.smalltalk is None and text.strip():
-            async with self._sessions.begin() as session:
+        """Free text: the answer; in a private chat the question is logged for staff statistics.
+
+        One unit of work reads the resident's language and logs the question, so a question
+        costs one connection and one commit.
+        """
+        if not caller.private:
+            return self._dialogue.answer(text, caller.hinted_language)
+        async with self._sessions.begin() as session:
+            resident = await store.get_resident(session, caller.chat_id)
+            lang = caller.hinted_language
+            if resident is not None and resident.language_chosen and resident.language in LANGUAGES:
+                lang = resident.language
+            reply = self._dialogue.answer(text, lang)
+            # Greetings and thanks are not questions; logging them would skew the statistics.
+            if reply.smalltalk is None and text.strip():
                 await questions.log_question(
                     session,
                     caller.chat_id,

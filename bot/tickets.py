@@ -196,15 +196,19 @@ class Tickets:
 
     # --- resident side --------------------------------------------------------------------------
 
-    def note(self, caller: Caller, text: str, previous: Draft | None) -> Draft | None:
+    def note(
+        self, caller: Caller, text: str, previous: Draft | None, answered: Reply | None = None
+    ) -> Draft | None:
         """After a free-text message: the draft to keep, i.e. the last question left unanswered.
 
-        Small talk (including "I want a person") keeps the earlier question, so the button under
-        "I am only a bot" still sends what the resident actually asked.
+        `answered` is the reply the resident got for `text`, when the transport still has it
+        (matching the text again would cost as much as answering it); without it the question
+        is matched here. Small talk (including "I want a person") keeps the earlier question,
+        so the button under "I am only a bot" still sends what the resident actually asked.
         """
         if not caller.private or not text.strip():
             return self._fresh(previous)
-        reply = self._content.current.dialogue.answer(text, caller.hinted_language)
+        reply = answered or self._content.current.dialogue.answer(text, caller.hinted_language)
         if reply.topic is None and reply.smalltalk is None:
             return Draft(text.strip()[:QUESTION_TEXT_LIMIT], self._clock())
         return self._fresh(previous)

@@ -104,7 +104,8 @@ async def remember_question(update: Update, context: BotContext) -> None:
     if message is None or message.text is None:
         return
     text = without_mention(message.text, context.bot.username)
-    _keep(context, _tickets(context).note(caller_of(update), text, _draft(context)))
+    answered = handlers.answered_reply(update, context)
+    _keep(context, _tickets(context).note(caller_of(update), text, _draft(context), answered))
 
 
 async def ask_staff(update: Update, context: BotContext) -> None:
