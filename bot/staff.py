@@ -22,7 +22,7 @@ from bot.storage import outbox as store
 from bot.storage.milestones import add_milestone, move_milestone, remove_milestone
 from bot.storage.models import Broadcast, Delivery
 from bot.storage.questions import question_stats
-from bot.storage.residents import subscriber_chat_ids, subscriber_counts
+from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class StaffService:
                 staff_chat_id=chat_id,
             )
             await store.add_broadcast(session, broadcast)
-            count = len(await subscriber_chat_ids(session, area))
+            count = await subscriber_count(session, area)
         shown = text_en if lang == "en" else text_sv
         if when is None:
             body = self._t(
@@ -187,9 +187,7 @@ class StaffService:
                 when = broadcast.scheduled_for
                 count = None
             else:
-                recipients = await subscriber_chat_ids(session, broadcast.area)
-                await store.enqueue_broadcast(session, broadcast, recipients, now=self._clock())
-                count = len(recipients)
+                count = await store.enqueue_for_area(session, broadcast, now=self._clock()) or 0
         if count is None:
             if self._delivery is not None:
                 await self._delivery.rebuild()

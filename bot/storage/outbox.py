@@ -18,12 +18,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import utcnow
 from bot.storage.models import ERROR_TEXT_LIMIT, Broadcast, Delivery, Language
-from bot.storage.residents import Recipient, deactivate_subscriptions
+from bot.storage.residents import Recipient, deactivate_subscriptions, subscribers_of
 
 DEFAULT_LEASE = dt.timedelta(seconds=60)
 _UNFINISHED = ("pending", "sending")
@@ -108,6 +108,52 @@ async def enqueue_broadcast(
         # A bulk INSERT of dicts: batched multi-row statements, no ORM object per recipient.
         await session.execute(insert(Delivery), rows)
     return broadcast
+
+
+async def enqueue_for_area(
+    session: AsyncSession, broadcast: Broadcast, *, now: dt.datetime | None = None
+) -> int | None:
+    """Like `enqueue_broadcast` for every active subscriber of `broadcast.area`; how many.
+
+    One `INSERT INTO deliveries ... SELECT ... FROM residents` in the caller's transaction
+    (the one that marks the broadcast 'queued'): the database writes the rows, so 100,000
+    subscribers cost no Python object each. Each chat once (a resident row per chat), and
+    UNIQUE(broadcast_id, chat_id) still guards against any second copy. None, writing
+    nothing, when a new broadcast's `dedupe_key` was enqueued before.
+    """
+    now = now or utcnow()
+    if broadcast.id is None:
+        stored = await add_broadcast(session, broadcast)
+        if stored is None:
+            return None
+    broadcast.status = "queued"
+    await session.flush()
+    columns = Delivery.__table__.c
+    recipients = subscribers_of(broadcast.area).subquery()
+    rows = select(
+        literal(broadcast.id, columns.broadcast_id.type),
+        recipients.c.chat_id,
+        recipients.c.language,
+        literal("pending", columns.status.type),
+        literal(0, columns.attempts.type),
+        literal(now, columns.next_attempt_at.type),
+        literal(now, columns.updated_at.type),
+    )
+    result = await session.execute(
+        insert(Delivery).from_select(
+            [
+                "broadcast_id",
+                "chat_id",
+                "language",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "updated_at",
+            ],
+            rows,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def enqueue_followup(

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._dialect import insert_ignoring_conflicts
@@ -144,21 +144,32 @@ async def deactivate_subscriptions(session: AsyncSession, chat_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def subscriber_chat_ids(session: AsyncSession, area: str) -> list[Recipient]:
-    """Active subscribers of `area`; for 'all', everyone with any active subscription, once."""
+def subscribers_of(area: str) -> Select[int, Language]:
+    """(chat_id, language) of the active subscribers of `area`, each chat once ('all' too).
+
+    A query, not rows: a broadcast's deliveries are written from it inside the database
+    (bot.storage.outbox.enqueue_for_area), never through Python objects per subscriber.
+    """
     areas = expand_areas([area])
-    rows = await session.execute(
-        select(Resident.chat_id, Resident.language)
-        .where(
-            Resident.chat_id.in_(
-                select(Subscription.chat_id).where(
-                    Subscription.area.in_(areas), Subscription.active.is_(True)
-                )
+    return select(Resident.chat_id, Resident.language).where(
+        Resident.chat_id.in_(
+            select(Subscription.chat_id).where(
+                Subscription.area.in_(areas), Subscription.active.is_(True)
             )
         )
-        .order_by(Resident.chat_id)
     )
+
+
+async def subscriber_chat_ids(session: AsyncSession, area: str) -> list[Recipient]:
+    """Active subscribers of `area`; for 'all', everyone with any active subscription, once."""
+    rows = await session.execute(subscribers_of(area).order_by(Resident.chat_id))
     return [Recipient(chat_id, language) for chat_id, language in rows]
+
+
+async def subscriber_count(session: AsyncSession, area: str) -> int:
+    """How many chats a broadcast to `area` reaches now (what its preview shows)."""
+    count = await session.scalar(select(func.count()).select_from(subscribers_of(area).subquery()))
+    return int(count or 0)
 
 
 async def subscriber_counts(session: AsyncSession) -> dict[tuple[str, str], int]:
