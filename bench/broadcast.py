@@ -193,7 +193,7 @@ async def scenario(
 
 async def run(*, quick: bool) -> dict[str, Any]:
     """The three scenarios: 25/s, 25/s with 2% 429s, and 1,000/s."""
-    subscribers = 300 if quick else 3_000
+    subscribers = 100 if quick else 3_000
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
         dbs = [Path(tmp) / f"bot{i}.db" for i in range(3)]
         for db in dbs:  # one after another: Alembic's context is process-global

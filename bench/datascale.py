@@ -280,7 +280,7 @@ async def postgres_run(subscribers: int, logged: int, content: Content) -> dict[
 
 async def run(*, quick: bool) -> dict[str, Any]:
     """Both backends at full size (a tenth of it with --quick)."""
-    subscribers, logged = (10_000, 100_000) if quick else (100_000, 1_000_000)
+    subscribers, logged = (2_000, 20_000) if quick else (100_000, 1_000_000)
     content = load_content(CONTENT_DIR)
     return {
         "subscribers": subscribers,

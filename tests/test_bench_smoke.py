@@ -44,15 +44,15 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
 
     e2e = results["e2e"]
     for run_ in e2e["runs"]:  # every queued question got its reply, from both bots
-        assert run_["replies"] == run_["updates"] == 100
+        assert run_["replies"] == run_["updates"] == e2e["residents"] * e2e["per_resident"] > 0
         assert run_["peak_rss_mib"] > 10
 
     # Every subscriber got the broadcast exactly once, with and without 429s.
     for scenario in results["broadcast"]["scenarios"]:
-        assert scenario["sent"] == scenario["subscribers"] == 300
+        assert scenario["sent"] == scenario["subscribers"] == results["broadcast"]["subscribers"]
         assert scenario["duplicates"] == 0
         assert scenario["lost"] == 0
-        assert sum(scenario["per_second"]) == 300
+        assert sum(scenario["per_second"]) == scenario["subscribers"]
     assert results["broadcast"]["scenarios"][1]["refused_429"] > 0
 
     sqlite = results["datascale"]["backends"][0]
