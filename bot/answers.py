@@ -38,6 +38,7 @@ from bot.text import (
     asks,
     fold,
     is_stopword,
+    looks_like_noun,
     stem,
     words,
     wordset,
@@ -141,6 +142,30 @@ class Match:
 
 
 @dataclass(frozen=True)
+class EntryEvidence:
+    """Why one entry scored as it did: for tuning and for `Matcher.explain`."""
+
+    topic: str
+    score: float  # calibrated, after every penalty and cap
+    plain: float  # calibrated, before unknown words and the caps pulled it down
+    informative: float  # matched weight of subject words
+    own: float  # of which the entry's keywords, title or answer cover
+    missed: float  # known subject words another entry covers
+    capped: bool  # held at or below "did you mean" by a cap rather than by its own score
+    held: bool  # would be answered despite one unknown colloquial word, if it leads clearly
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The evidence behind a verdict: the question's terms and the best entries, best first."""
+
+    match: Match
+    terms: tuple[tuple[str, float, float], ...]  # (key, weight, quality); "!word" is unknown
+    unknown: tuple[str, ...]  # words the FAQ's vocabulary does not know
+    entries: tuple[EntryEvidence, ...]
+
+
+@dataclass(frozen=True)
 class _Term:
     """One feature of a question: a stem (or question kind) with its weight."""
 
@@ -148,6 +173,7 @@ class _Term:
     weight: float
     quality: float
     informative: bool
+    noun: bool = False  # an unknown word that looks like a noun: likely the question's subject
 
 
 @dataclass(frozen=True)
@@ -498,8 +524,9 @@ class Matcher:
                 continue
             if not resolved:
                 unknown = "!" + word
+                noun = looks_like_noun(tokens, position)
                 terms.setdefault(
-                    unknown, _Term(unknown, self._unknown_weight, 0.0, informative=True)
+                    unknown, _Term(unknown, self._unknown_weight, 0.0, informative=True, noun=noun)
                 )
                 continue
             for key, quality in resolved:
@@ -605,9 +632,10 @@ class Matcher:
                     and score * 1.25 >= _RAW_ANSWER * 0.95
                 )
             capped = False
-            if not near_copy and informative < 0.5 * unknown:
-                # Too much of the question is unknown to answer it; it may still be worth a
-                # "did you mean", never an answer.
+            if any(t.noun for t in terms) or (not near_copy and informative < 0.5 * unknown):
+                # Too much of the question is unknown to answer it, or an unknown noun
+                # ("apoteket", "the roads") is what it is about (in every tuning set such a
+                # question was off-topic); it may still be worth a "did you mean", never an answer.
                 score = min(score, _RAW_ANSWER * 0.95)
                 capped = True
             if one_clause and not near_copy and missed >= _SPLIT_SUBJECT * informative:
@@ -691,6 +719,35 @@ class Matcher:
             if talk is not None:
                 return talk
         return None
+
+    def explain(self, text: str, lang: Lang = "sv", *, top: int = 4) -> Explanation:
+        """The verdict on `text` with its evidence: for tuning and debugging, not for residents."""
+        verdict = self.match(text, lang)
+        tokens = words(text[:_MAX_TEXT])
+        terms = self._terms(tokens, self._detect_language(tokens) or lang) if tokens else []
+        entries: list[EntryEvidence] = []
+        if terms:
+            raw, soft, plain = self._scores(terms, one_clause=CLAUSE not in tokens)
+            for index in sorted(range(len(raw)), key=lambda i: raw[i], reverse=True)[:top]:
+                found = self._evidence(terms, index)
+                entries.append(
+                    EntryEvidence(
+                        topic=self._ids[index],
+                        score=_calibrate(raw[index]),
+                        plain=_calibrate(plain[index]),
+                        informative=round(found.informative, 3),
+                        own=round(found.own, 3),
+                        missed=round(found.missed, 3),
+                        capped=raw[index] <= _RAW_ANSWER * 0.95 < plain[index],
+                        held=soft[index],
+                    )
+                )
+        return Explanation(
+            match=verdict,
+            terms=tuple((t.key, round(t.weight, 3), t.quality) for t in terms),
+            unknown=tuple(t.key[1:] for t in terms if t.quality == 0.0),
+            entries=tuple(entries),
+        )
 
     def match(self, text: str, lang: Lang = "sv") -> Match:
         """Return the FAQ topic for `text`, suggestions when unsure, or small talk."""

@@ -34,7 +34,8 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         vem vems nar varfor varifran vart dar har hit dit fran under efter ju val
         just egentligen liksom typ alltsa hej tja asa ok okej eh hmm dar detta denna dessa annan
         andra annat allt man mest sjalv sjalva gjorde gjort far fick
-        fatt finns fanns undrar undra fraga fragor tror tycker vet veta nog ganska rent konkret
+        fatt finns fanns finnas undrar undra fraga fragor tror tycker vet veta nog ganska rent
+        konkret
         ligger ligga vill ha idag nu fa manga bra battre daligt kanske faktiskt verkligen asso ba
         harifran harifran dit hit dar redan fortfarande alltid aldrig ofta gang ganger tack snalla
         hallo hejsan tjena ar aret aren e sant sana nat nan assa alltsa
@@ -127,8 +128,91 @@ EVERYDAY = wordset(
     stammer stamma overhuvudtaget heller sjalva killar killarna grabbar gubbar ngnstans riktigt
     guys folks dude practice practically basically exactly daily days difference differ
     actual really honestly generally overall
+    visst vissa sarskilt sarskild sarskilda stor stora storre smaningom
+    rakna raknar forvanta forvantar forvantas expect expected expecting someday eventually
+    true able right
     """
 )
+
+# Everyday verbs and verb phrases residents use about an organisation and its work, mapped onto the
+# concept the FAQ's own vocabulary names: "vilka ingår i BID" asks who takes part, "vad ska det
+# förbättra" asks what the work aims at, "på plats" means started. General Swedish and English,
+# written from the language, not from any test question; a phrase is matched before its words.
+EVERYDAY_PHRASES: dict[str, str] = {
+    # membership: who is part of something
+    "ingar i": "deltar i",
+    "ingick i": "deltar i",
+    "ingatt i": "deltar i",
+    "bestar av": "deltar i",
+    "medverkar i": "deltar i",
+    "consist of": "members",
+    "consists of": "members",
+    "made up of": "members",
+    "belong to": "members",
+    "belongs to": "members",
+    # who is behind something
+    "ligger bakom": "star bakom",
+    "ligga bakom": "star bakom",
+    "stod bakom": "star bakom",
+    "run by": "runs",
+    # aims: what the work is to bring about
+    "bidra till": "uppna",
+    "bidrar till": "uppna",
+    "leda till": "uppna",
+    "leder till": "uppna",
+    "forbattra": "uppna",
+    "forbattras": "uppna",
+    "forbattrar": "uppna",
+    "forbattring": "uppna",
+    "forbattringar": "uppna",
+    "astadkomma": "uppna",
+    "astadkommer": "uppna",
+    "uppnar": "uppna",
+    "improve": "achieve",
+    "improves": "achieve",
+    "improving": "achieve",
+    "accomplish": "achieve",
+    "bring about": "achieve",
+    "lead to": "achieve",
+    # choosing a place to work in
+    # "varför satsar ni på Balltorp" asks why the place was chosen
+    "satsa": "valde",
+    "satsar": "valde",
+    "satsade": "valde",
+    "satsat": "valde",
+    "invest in": "choose",
+    "investing in": "choose",
+    # doing the work, being in place, starting
+    "halla pa": "jobba",
+    "haller pa": "jobbar",
+    "haller ni pa": "jobbar ni",
+    "holl pa": "jobbade",
+    "hallit pa": "jobbat",
+    "hallt pa": "jobbat",
+    "set up": "start",
+    "get underway": "start",
+    "up and running": "start",
+    # ending: a place's work wound down
+    "lagga ner": "laggs ner",
+    "lagger ner": "laggs ner",
+    "lades ner": "laggs ner",
+    "avveckla": "avvecklas",
+    "avvecklar": "avvecklas",
+    "avvecklade": "avvecklas",
+    "wind down": "stop",
+    "winding down": "stop",
+    "wound down": "stop",
+    "close down": "stop",
+    "closing down": "stop",
+    "shut down": "stop",
+    "phase out": "phased out",
+    "phasing out": "phased out",
+    # taking part
+    "get involved": "varamed",
+    "getting involved": "varamed",
+    "engagera mig": "varamed",
+    "engagera sig": "varamed",
+}
 
 # Verb phrases whose words are empty alone ("vara med" = take part); joined into one token.
 _PHRASES: dict[str, str] = {
@@ -181,6 +265,7 @@ _PHRASES: dict[str, str] = {
     "because of": "why",
     "due to": "why",
 }
+_PHRASES = {**EVERYDAY_PHRASES, **_PHRASES}
 # "drar igång", "drar ni igång", "sätter det igång" ... all mean "starts".
 _PHRASES.update(
     {
@@ -284,6 +369,9 @@ SYNONYMS: dict[str, str] = {
     "butikerna": "naringslivet",
     "businesses": "business",
     "shops": "business",
+    # "vad står bokstäverna för": the letters are the abbreviation
+    "bokstaverna": "forkortningen",
+    "bokstaver": "forkortning",
 }
 _SHORTHAND.update(SYNONYMS)
 _SHORTHAND_RE = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
@@ -313,6 +401,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "behövs inte X längre", "no longer": something is ending, as when the work leaves a place
     (re.compile(r"\binte ((?:\w+ ){0,4})langre\b"), r"\1slutar"),
     (re.compile(r"\b(?:no longer|not (?:\w+ ){0,4}any ?more)\b"), "stop"),
+    # "alla delar av kommunen" is where the article finds ill health and unrest; where the work
+    # itself is what a question wants in all parts ("kommer det finnas områdesarbete i alla delar
+    # av kommunen"), it asks whether the work comes everywhere: the ambition, not the problems.
+    (
+        re.compile(
+            r"\b(omradesarbete\w*|omradesbaserat|arbetet|area ?(?:based )?work)\b((?: \w+){0,3}?)"
+            r" (?:i|in) (?:alla delar|alla hornen|all parts|every part|each part) (?:av|of)\b"
+        ),
+        r"\1\2 overallt i",
+    ),
     # "varför just X" asks why X was chosen
     (re.compile(r"\bvarfor just\b"), "varfor valde"),
     # "är skolan med" = does the school take part in the work
@@ -425,3 +523,18 @@ def asks(tokens: list[str], position: int) -> bool:
 def is_stopword(token: str) -> bool:
     """True for a folded token that carries no topic in either language."""
     return token in STOPWORDS["sv"] or token in STOPWORDS["en"]
+
+
+# An unknown word in these shapes names a thing, which is usually what a question is about
+# ("apoteket", "biblioteket", "the roads"): Swedish definite endings, or an English determiner in
+# front. Verbs, adverbs and adjectives residents add in passing have neither.
+_DEFINITE_ENDINGS = ("et", "en", "an", "na")
+_DETERMINERS = wordset("the a an my your our their his her this that these those")
+
+
+def looks_like_noun(tokens: list[str], position: int) -> bool:
+    """True when the unknown word at `position` has the shape of a noun naming a thing."""
+    word = tokens[position]
+    if len(word) >= 6 and word.endswith(_DEFINITE_ENDINGS):
+        return True
+    return position > 0 and tokens[position - 1] in _DETERMINERS

@@ -356,3 +356,71 @@ def test_the_question_focus_decides_between_neighbours(
     matcher: Matcher, text: str, topic: str
 ) -> None:
     assert matcher.match(text, "en" if text.isascii() else "sv").topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # verbs residents use about an organisation, mapped onto the FAQ's concepts
+        ("Vad består Kållered BID av?", "sv", "what_bid"),
+        ("Vem ligger bakom BID?", "sv", "what_bid"),
+        ("Vad vill kommunen åstadkomma i Balltorp?", "sv", "why_balltorp"),
+        ("Varför satsar kommunen på Balltorp?", "sv", "why_balltorp"),
+        ("När räknar ni med att vara igång i Balltorp?", "sv", "timeline"),
+        ("Hur länge har ni hållit på i Kållered?", "sv", "since_when"),
+        ("When was the area work set up in Kållered?", "en", "since_when"),
+        ("Why are you winding down in Kållered?", "en", "why_move"),
+        ("What does Kållered BID consist of?", "en", "what_bid"),
+        ("When can we expect the work to be up and running in Balltorp?", "en", "timeline"),
+    ],
+)
+def test_everyday_verbs_about_the_work_are_understood(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    assert matcher.match(text, lang).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # the same verbs about something else: the unknown noun is the subject
+        ("Varför satsar kommunen på simhallen?", "sv"),
+        ("Vem tar över apoteket?", "sv"),
+        ("Lägger ni ner apoteket i Kållered?", "sv"),
+        ("What will improve the roads in Balltorp?", "en"),
+        ("When will the library be up and running?", "en"),
+    ],
+)
+def test_an_unknown_noun_keeps_everyday_verbs_from_answering(
+    matcher: Matcher, text: str, lang: Lang
+) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic is None, match
+    assert match.score < ANSWER_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # the work in all parts of the municipality is the ambition ...
+        ("Blir det områdesarbete i alla delar av kommunen?", "sv", "whole_municipality"),
+        ("will there be area work in every part of the city?", "en", "whole_municipality"),
+        # ... the problems in all parts of it are the challenges
+        ("Finns det oro i alla delar av Mölndal?", "sv", "challenges"),
+        ("are there problems in all parts of the city", "en", "challenges"),
+    ],
+)
+def test_all_parts_of_the_municipality_follows_what_is_there(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    assert matcher.match(text, lang).topic == topic
+
+
+def test_explain_shows_why_a_question_is_only_a_suggestion(matcher: Matcher) -> None:
+    explanation = matcher.explain("Vem ligger bakom bygglovet i Kållered?")
+    assert explanation.match.topic is None
+    assert explanation.unknown == ("bygglovet",)
+    best = explanation.entries[0]
+    assert best.topic == explanation.match.suggestions[0]
+    assert best.capped
+    assert best.plain > best.score
