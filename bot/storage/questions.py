@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage._dialect import insert_ignoring_conflicts
 from bot.storage.columns import utcnow
 from bot.storage.models import QUESTION_TEXT_LIMIT, Language, Question, Resident
-from bot.storage.residents import get_or_create_resident
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,19 @@ async def log_question(
     erased with it.
     """
     now = now or utcnow()
-    if await session.get(Resident, chat_id) is None:
-        await get_or_create_resident(session, chat_id, language, now=now)
+    # Write first, never read first: in WAL mode a transaction that reads and then writes fails
+    # at once ("database is locked", SQLITE_BUSY_SNAPSHOT, no busy wait) when another connection
+    # committed in between, which under load (the outbox sender commits many times a second)
+    # turned residents' answers into apologies. A first write waits for the lock instead.
+    await session.execute(
+        insert_ignoring_conflicts(session, Resident).values(
+            chat_id=chat_id,
+            language=language,
+            language_chosen=False,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     question = Question(
         chat_id=chat_id,
         asked_at=now,
