@@ -7,6 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.content import Content
 from bot.services import ContentBundle
 from bot.storage.engine import session_factory
@@ -22,10 +24,13 @@ RECIPIENTS = 5_000
 # 500/s, and the emulator's log shows whether any one-second window went over it.
 SEND_RATE = 500
 P95_TARGET = 1.0  # seconds, on the 2-core machine
-# What the test enforces: a regression guard, not the target (see docs/reliability.md).
-P95_BOUND = 30.0
+# What the test enforces: a regression guard, not the target (see docs/reliability.md); loose,
+# because CI machines run other jobs beside this one.
+P95_BOUND = 60.0
+REPLY_TIMEOUT = 90.0
 
 
+@pytest.mark.timeout(300)
 async def test_residents_are_answered_while_a_large_broadcast_drains(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
@@ -52,7 +57,7 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
             before = emulator.count_messages(user.id)
             started = time.monotonic()
             await emulator.send_text(user, question)
-            await emulator.wait_for_messages(user.id, before + 1, timeout=30)
+            await emulator.wait_for_messages(user.id, before + 1, timeout=REPLY_TIMEOUT)
             latencies.append(time.monotonic() - started)
 
     # The bot runs as deployed, in its own process (`omradesbot run`), so it has a core of its
