@@ -103,11 +103,13 @@ def test_no_data_yet_is_said_not_drawn_as_an_empty_axis(real_content: Content) -
 
 async def test_the_chart_png_is_sensible_and_fast(real_content: Content) -> None:
     stats = sample_stats(real_content)
-    start = time.perf_counter()
+    # CPU time of this process (the render thread included): other processes on a busy CI
+    # machine must not fail the test, a slow renderer must.
+    start = time.process_time()
     picture = await render_stats(
         stats, "sv", real_content.texts, topic_titles(real_content, "sv"), cache=RenderCache()
     )
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert_sensible_png(picture.png)
     assert elapsed < 1.0, f"rendering took {elapsed:.2f} s"
 

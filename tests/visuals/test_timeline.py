@@ -84,11 +84,13 @@ def test_swedish_and_english_pictures_carry_their_own_words(real_content: Conten
 
 async def test_the_png_is_phone_sized_and_renders_fast(real_content: Content) -> None:
     cache = RenderCache()
-    start = time.perf_counter()
+    # CPU time of this process (the render thread included): other processes on a busy CI
+    # machine must not fail the test, a slow renderer must.
+    start = time.process_time()
     picture = await render_timeline(
         real_content.milestones, "sv", WINTER_2021, real_content.texts, cache=cache
     )
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert_sensible_png(picture.png)
     assert elapsed < 1.0, f"rendering took {elapsed:.2f} s"
 
