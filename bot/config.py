@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content import STOCKHOLM, parse_offset
 from bot.errors import ConfigError
+from bot.parsing import whole_number
 
 T = TypeVar("T")
 
@@ -207,11 +208,12 @@ def _id_list(raw: str) -> frozenset[int]:
         item = part.strip()
         if not item:
             continue
-        if not item.isdigit() or int(item) < 1:
+        user_id = whole_number(item)
+        if user_id is None or user_id < 1:
             raise ValueError(
                 f"expected comma-separated Telegram user ids like 12345,67890; {item!r} is not one"
             )
-        ids.add(int(item))
+        ids.add(user_id)
     return frozenset(ids)
 
 
@@ -249,9 +251,10 @@ def _durations(raw: str) -> tuple[dt.timedelta, ...]:
 def _listen(raw: str) -> tuple[str, int]:
     host, sep, port = raw.rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+    number = whole_number(port, max_digits=5)
+    if not sep or not host or number is None or not 1 <= number <= 65535:
         raise ValueError(f"expected HOST:PORT like 127.0.0.1:8080, not {raw!r}")
-    return host, int(port)
+    return host, number
 
 
 def _webhook_secret(raw: str) -> Secret:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import AREAS, STOCKHOLM, Content, Lang, Milestone, Texts
 from bot.dialogue import Button, Reply
 from bot.errors import ContentError
+from bot.parsing import whole_number
 from bot.storage import outbox as store
 from bot.storage.milestones import add_milestone, move_milestone, remove_milestone
 from bot.storage.models import Broadcast, Delivery
@@ -170,10 +171,9 @@ class StaffService:
         if not self.is_staff(actor):
             return self.refuse(lang)
         confirm = data.startswith(SEND_PREFIX)
-        raw = data.removeprefix(SEND_PREFIX if confirm else DROP_PREFIX)
-        if not raw.isdigit():
+        broadcast_id = whole_number(data.removeprefix(SEND_PREFIX if confirm else DROP_PREFIX))
+        if broadcast_id is None:
             return Reply(self._t("expired_button", lang))
-        broadcast_id = int(raw)
         async with self._sessions() as session, session.begin():
             broadcast = await session.get(Broadcast, broadcast_id)
             if broadcast is None or broadcast.status != "draft":
@@ -224,34 +224,35 @@ class StaffService:
         """/cancel <id>."""
         if not self.is_staff(actor):
             return self.refuse(lang)
-        raw = args.strip()
-        if not raw.isdigit():
+        broadcast_id = whole_number(args)
+        if broadcast_id is None:
             return Reply(self._t("staff_usage_cancel", lang))
         async with self._sessions() as session, session.begin():
-            done = await store.cancel_broadcast(session, int(raw))
+            done = await store.cancel_broadcast(session, broadcast_id)
         if not done:
-            return Reply(self._t("staff_cancel_unknown", lang, id=raw))
+            return Reply(self._t("staff_cancel_unknown", lang, id=broadcast_id))
         if self._delivery is not None:
             await self._delivery.rebuild()
-        return Reply(self._t("staff_cancelled", lang, id=raw))
+        return Reply(self._t("staff_cancelled", lang, id=broadcast_id))
 
     async def retract(self, actor: int, chat_id: int, args: str, lang: Lang) -> Reply:
         """/retract <id>: delete the broadcast for every recipient, through the outbox."""
         if not self.is_staff(actor):
             return self.refuse(lang)
-        raw = args.strip()
-        if not raw.isdigit():
+        broadcast_id = whole_number(args)
+        if broadcast_id is None:
             return Reply(self._t("staff_usage_retract", lang))
-        return await self._followup(actor, chat_id, int(raw), "retraction", "", lang=lang)
+        return await self._followup(actor, chat_id, broadcast_id, "retraction", "", lang=lang)
 
     async def correct(self, actor: int, chat_id: int, args: str, lang: Lang) -> Reply:
         """/correct <id> <new text>: edit the broadcast for every recipient, through the outbox."""
         if not self.is_staff(actor):
             return self.refuse(lang)
         raw, _, text = args.strip().partition(" ")
-        if not raw.isdigit() or not text.strip():
+        broadcast_id = whole_number(raw)
+        if broadcast_id is None or not text.strip():
             return Reply(self._t("staff_usage_correct", lang))
-        return await self._followup(actor, chat_id, int(raw), "correction", text, lang=lang)
+        return await self._followup(actor, chat_id, broadcast_id, "correction", text, lang=lang)
 
     async def _followup(
         self, actor: int, chat_id: int, broadcast_id: int, kind: str, text: str, *, lang: Lang

@@ -17,6 +17,7 @@ from bot.dialogue import (
     Reply,
     resolve_command,
 )
+from bot.parsing import whole_number
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
 PROMPT = "> "
@@ -68,8 +69,9 @@ class TerminalChat:
         return 0
 
     def _handle(self, text: str) -> Reply:
-        if text.isdigit():
-            return self._choose(int(text))
+        choice = whole_number(text, max_digits=3)
+        if choice is not None:
+            return self._choose(choice)
         if text.startswith("/"):
             word, _, argument = text.partition(" ")
             return self._command(word, argument.strip())

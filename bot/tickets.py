@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import DEFAULT_LANG, Lang, Texts
 from bot.dialogue import Button, Reply
+from bot.parsing import whole_number
 from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.storage import tickets as store
@@ -132,9 +133,9 @@ class Offer:
 def parse_ticket_id(text: str) -> tuple[int | None, str]:
     """'12 the answer' -> (12, 'the answer'); '#12' works too; (None, text) without an id."""
     word, _, rest = text.strip().partition(" ")
-    digits = word.removeprefix("#")
-    if digits.isdigit() and len(digits) < 10:
-        return int(digits), rest.strip()
+    ticket_id = whole_number(word.removeprefix("#"), max_digits=9)
+    if ticket_id is not None:
+        return ticket_id, rest.strip()
     return None, text.strip()
 
 
