@@ -134,10 +134,9 @@ def test_command_and_argument_parsers_never_fail(results: Results) -> None:
         assert resolve_command(text) in {None, "start", *_command_names()}
         assert parse_area(text) in {None, *AREAS}
         assert parse_language(text) in {None, *LANGUAGES}
-        if not _unicode_digits(text.strip().partition(" ")[0]):  # a known bug: see below
-            ticket, rest = parse_ticket_id(text)
-            assert ticket is None or ticket >= 0
-            assert isinstance(rest, str)
+        ticket, rest = parse_ticket_id(text)
+        assert ticket is None or ticket >= 0
+        assert isinstance(rest, str)
         date, _, time = text.partition(" ")
         when = _parse_local(date, time)
         assert when is None or when.tzinfo is not None
@@ -147,17 +146,9 @@ def test_command_and_argument_parsers_never_fail(results: Results) -> None:
     results.add("hostile_input", "command and argument parsers", tried)
 
 
-def _unicode_digits(word: str) -> bool:
-    """True for a word like '¹' or '#²': digits to str.isdigit, not to int()."""
-    digits = word.removeprefix("#")
-    return digits.isdigit() and not digits.isascii()
-
-
 def test_superscript_digits_are_not_ticket_ids() -> None:
-    """Found by hypothesis: '¹' passed str.isdigit() and then int() raised."""
+    """Found by the property test above: '¹' passed str.isdigit() and crashed int()."""
     assert parse_ticket_id("¹ svar") == (None, "¹ svar")
-    assert parse_ticket_id("#²") == (None, "#²")
-    assert parse_ticket_id("#12 tack") == (12, "tack")
 
 
 def _command_names() -> set[str]:
