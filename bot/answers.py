@@ -122,6 +122,7 @@ _FOCUS_PENALTY = 0.15
 _PLACE_PENALTY = 0.15
 _TITLE_PLACE_BONUS = 0.05
 NAMED_PLACES = wordset("balltorp kallered lindome aby bifrost")
+_PLACE_NAMES = GENERIC_WORDS | PLACE_WORDS
 
 # Words that only one language uses; they tell which language a question is written in.
 _LANG_STOPWORDS: dict[Lang, frozenset[str]] = {
@@ -174,6 +175,7 @@ class _Term:
     quality: float
     informative: bool
     noun: bool = False  # an unknown word that looks like a noun: likely the question's subject
+    located: bool = False  # an unknown word after a place name ("Kållered centrum"): a thing there
 
 
 @dataclass(frozen=True)
@@ -525,8 +527,19 @@ class Matcher:
             if not resolved:
                 unknown = "!" + word
                 noun = looks_like_noun(tokens, position)
+                # "Kållered centrum", "Mölndals bibliotek": a word after a place name names a
+                # thing in that place, not a colloquial word beside the subject.
+                located = position > 0 and tokens[position - 1] in _PLACE_NAMES
                 terms.setdefault(
-                    unknown, _Term(unknown, self._unknown_weight, 0.0, informative=True, noun=noun)
+                    unknown,
+                    _Term(
+                        unknown,
+                        self._unknown_weight,
+                        0.0,
+                        informative=True,
+                        noun=noun,
+                        located=located,
+                    ),
                 )
                 continue
             for key, quality in resolved:
@@ -627,6 +640,7 @@ class Matcher:
                 score = max(penalised, min(score * 0.8, _RAW_ANSWER * 0.95))
                 held = (
                     unknown_count == 1
+                    and not any(t.located for t in terms)
                     and own >= 0.6 * self._unknown_weight
                     and asking <= keys  # "who won Allsvenskan last year" is no "since when"
                     and score * 1.25 >= _RAW_ANSWER * 0.95
@@ -772,8 +786,9 @@ class Matcher:
         if soft[best] and all(
             plain[best] >= _CLEAR_LEAD * plain[other] for other in ranked if other != best
         ):
-            # One colloquial word we do not know beside a clear, well-matched subject.
-            score = ANSWER_THRESHOLD
+            # One colloquial word we do not know beside a clear, well-matched subject; never an
+            # unknown noun, which is the subject itself (such terms cap the entry, so not soft).
+            score = max(score, ANSWER_THRESHOLD)
         if score >= ANSWER_THRESHOLD:
             return Match(topic=self._ids[best], score=score, suggestions=(), language=language)
         suggestions = tuple(

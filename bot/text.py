@@ -150,6 +150,25 @@ EVERYDAY_PHRASES: dict[str, str] = {
     "made up of": "members",
     "belong to": "members",
     "belongs to": "members",
+    # deciding
+    "made the call": "decided",
+    "make the call": "decide",
+    "makes the call": "decides",
+    "called the shots": "decided",
+    "final say": "decision",
+    "gave the green light": "approved",
+    "gave the go ahead": "approved",
+    "signed off on": "approved",
+    "sista ordet": "beslutet",
+    "gav klartecken": "beslutade",
+    "gav gront ljus": "beslutade",
+    # an abbreviation's full name is what it stands for
+    "fullstandiga namnet": "forkortningen",
+    "fullstandigt namn": "forkortning",
+    "hela namnet": "forkortningen",
+    "full name": "abbreviation",
+    "full form": "abbreviation",
+    "long form": "abbreviation",
     # who is behind something
     "ligger bakom": "star bakom",
     "ligga bakom": "star bakom",
@@ -387,6 +406,12 @@ _INVOLVED = (
     r"|engaged|a partner)"
 )
 
+# Words for the places the work is done in (after SYNONYMS: "grannskap" is already "omrade").
+_AREAS = (
+    r"(?:omrade|omradet|omraden|omradena|bostadsomrade\w*|stadsdel\w*|stallen|platser|delar"
+    r"|neighbou?rhoods?|areas?|districts?|places|parts)"
+)
+
 # Phrases whose words only mean something together, with a word or two between them.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "vad går det ut på", "vad handlar det om" = what is it about
@@ -395,6 +420,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "what do you (actually) do", "vad gör ni", "vad sysslar man med": the activity itself
     (re.compile(r"\bwhat (?:do|does|will) (?:\w+ ){1,3}?do\b"), "what vadgor"),
     (re.compile(r"\bvad (?:gor|sysslar|pysslar) (?:ni|man|dom|de|du|vi)\b"), "vad vadgor"),
+    # "vad håller områdesarbetet på med" = what does it work on
+    (re.compile(r"\b(?:haller|holl|hallit|halla) ((?:\w+ ){0,2})pa med\b"), r"jobbar \1med"),
     # "vår" (spring) folds to "var" (was, where): only "nästa vår" and a final "i vår" are spring.
     (re.compile(r"\bnasta var\b"), "varen"),
     (re.compile(r"\b(?:i|till) var(?=(?: (?:da|nu|eller|alltsa|sen|dar))*$)"), "varen"),
@@ -411,6 +438,39 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1\2 overallt i",
     ),
+    # "hur länge dröjer det innan", "how long until": how long is left, so when it happens; "hur
+    # länge" alone asks how long something has gone on (since when)
+    (
+        re.compile(
+            r"\bhur (?:lange|lang tid) (?:(?:\w+ ){0,4}?(?:drojer|droja|drojde)(?: \w+){0,2}?"
+            r" (?:innan|tills|forran)|(?:\w+ ){0,4}?(?:drojer|droja|drojde|innan|tills|forran))\b"
+        ),
+        "nar",
+    ),
+    (re.compile(r"\b(?:drojer|droja) (?:det|den|ni|arbetet) (?:\w+ )?(?:innan|tills)\b"), "nar"),
+    (
+        re.compile(
+            r"\bhow (?:long|soon)\b(?: \w+){0,5}? (?:until|till|before)\b"
+            r"|\bhow long (?:will|does|would|is) it (?:going to )?take\b|\bhow soon\b"
+        ),
+        "when",
+    ),
+    # "vilka stadsdelar ingår i områdesarbetet", "which districts are part of it": the places the
+    # work covers, not who takes part in it
+    (
+        re.compile(
+            rf"\b({_AREAS}) (?:som )?(?:ingar i|ingick i|ar med i|omfattas av|are part of"
+            r"|are included in|are covered by|belong to|are in)\b"
+        ),
+        r"\1 har",
+    ),
+    # "får andra stadsdelar också områdesarbete", "will other neighbourhoods get it": the work
+    # growing to more places, the ambition for the whole municipality
+    (
+        re.compile(rf"\b(?:andra|fler|other|more) ({_AREAS}) (?:\w+ )?(?:fa|far|get|getting)\b"),
+        r"utoka till fler \1",
+    ),
+    (re.compile(rf"\b(?:far|kommer) (?:\w+ )?(?:andra|fler) ({_AREAS})\b"), r"utoka till fler \1"),
     # "varför just X" asks why X was chosen
     (re.compile(r"\bvarfor just\b"), "varfor valde"),
     # "är skolan med" = does the school take part in the work
@@ -498,8 +558,13 @@ PAST_MARKER = "~past"
 
 
 def _past_participle(word: str) -> bool:
-    # "flyttade", "beslutade" are past tense; "område" (folded "omrade") only looks like it.
-    return word.endswith("ade") and len(word) > 5 and not word.endswith("omrade")
+    # "flyttade", "beslutade" and the passive "startades" are past tense; "område(s)" (folded
+    # "omrade", "omrades") only looks like it.
+    return (
+        word.endswith(("ade", "ades"))
+        and len(word) > 5
+        and not word.endswith(("omrade", "omrades"))
+    )
 
 
 # A question word deep inside a sentence is usually a conjunction ("nu när ni flyttar"), unless
@@ -532,9 +597,50 @@ _DEFINITE_ENDINGS = ("et", "en", "an", "na")
 _DETERMINERS = wordset("the a an my your our their his her this that these those")
 
 
+# An existential question asks whether or where a thing is: "finns det sommarjobb", "vilka butiker
+# finns", "is there a pool", "where is the pharmacy". The thing it names is its subject, definite or
+# not; the words between the frame and the thing are quantifiers and adjectives residents add.
+_EXISTS_SV = wordset("finns fanns finnas")
+_EXISTS_EN = wordset("is are was were")
+_THERE = wordset("there where")
+_EXISTS_FILLERS = wordset(
+    """
+    det nagra nagot nagon nan nat manga fler mer bra nya nytt ny andra annan annat
+    a an any some the many more good new other several
+    """
+)
+
+
+def _after_existential(tokens: list[str], position: int) -> bool:
+    """True when the word at `position` is what "finns det"/"is there"/"where is" asks about."""
+    before = position - 1
+    while before >= 0 and tokens[before] in _EXISTS_FILLERS:
+        before -= 1
+    if before < 0 or tokens[before] == CLAUSE:
+        return False
+    if tokens[before] in _EXISTS_SV:
+        return True
+    # "is there X", "are there X", "where is X"; "there is X", "there are X"
+    previous = tokens[before - 1] if before > 0 else ""
+    return (tokens[before] in _THERE and previous in _EXISTS_EN) or (
+        tokens[before] in _EXISTS_EN and previous in _THERE
+    )
+
+
+def _before_existential(tokens: list[str], position: int) -> bool:
+    """True for X in "vilka X finns", "which X are there": the thing whose existence is asked."""
+    after = tokens[position + 1] if position + 1 < len(tokens) else ""
+    if after in _EXISTS_SV:
+        return True
+    return after in _EXISTS_EN and position + 2 < len(tokens) and tokens[position + 2] == "there"
+
+
 def looks_like_noun(tokens: list[str], position: int) -> bool:
-    """True when the unknown word at `position` has the shape of a noun naming a thing."""
+    """True when the unknown word at `position` has the shape of a noun naming a thing, or is
+    what an existential question ("finns det X", "vilka X finns", "is there X") asks about."""
     word = tokens[position]
     if len(word) >= 6 and word.endswith(_DEFINITE_ENDINGS):
         return True
-    return position > 0 and tokens[position - 1] in _DETERMINERS
+    if position > 0 and tokens[position - 1] in _DETERMINERS:
+        return True
+    return _after_existential(tokens, position) or _before_existential(tokens, position)

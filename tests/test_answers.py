@@ -424,3 +424,72 @@ def test_explain_shows_why_a_question_is_only_a_suggestion(matcher: Matcher) -> 
     assert best.topic == explanation.match.suggestions[0]
     assert best.capped
     assert best.plain > best.score
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # what an existential question asks about is its subject, definite or not ...
+        ("Finns det praktikplatser för ungdomar i Balltorp?", "sv"),
+        ("is there a summer job for teens in Mölndal", "en"),
+        ("where is the nearest pharmacy for young people", "en"),
+        # ... and a thing named after a place is no colloquial word beside the subject
+        ("Vilka företag finns i Mölndals centrum?", "sv"),
+    ],
+)
+def test_an_unknown_subject_is_never_rescued_into_an_answer(
+    matcher: Matcher, text: str, lang: Lang
+) -> None:
+    explanation = matcher.explain(text, lang)
+    assert explanation.match.topic is None, explanation
+    assert explanation.match.score < ANSWER_THRESHOLD
+    assert explanation.unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # the same frames about what the FAQ knows are answered
+        ("Finns det områdesarbete i Lindome?", "sv", "four_areas"),
+        ("Is there area work in Åby?", "en", "four_areas"),
+        # a colloquial verb beside a clear subject still is
+        ("Vad består Kållered BID av?", "sv", "what_bid"),
+    ],
+)
+def test_known_subjects_in_the_same_frames_are_answered(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic == topic, match
+    assert match.score >= ANSWER_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # deciding, in other words
+        ("vem gav klartecken till flytten", "sv", "who_decided"),
+        ("who had the final say on moving the work", "en", "who_decided"),
+        # an abbreviation's full name
+        ("what's the BID's full name", "en", "what_bid"),
+        ("vad är hela namnet på BID", "sv", "what_bid"),
+        # the places the work covers, not who takes part
+        ("vilka bostadsområden ingår i arbetet", "sv", "four_areas"),
+        ("Which neighbourhoods are part of the area-based work?", "en", "four_areas"),
+        # more places getting the work later: the ambition ...
+        ("Kommer fler stadsdelar få områdesarbete?", "sv", "whole_municipality"),
+        ("will more districts get area work later", "en", "whole_municipality"),
+        # ... the other places that have it now: the four areas
+        ("Which other areas have area work?", "en", "four_areas"),
+        # how long is left until it starts asks when, how long it has gone on since when
+        ("hur lång tid dröjer det tills ni drar igång", "sv", "timeline"),
+        ("how long before the work gets going in Balltorp", "en", "timeline"),
+        ("hur länge har ni funnits i Kållered", "sv", "since_when"),
+    ],
+)
+def test_the_question_focus_picks_the_entry_that_answers_it(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic == topic, match
+    assert match.score >= ANSWER_THRESHOLD
