@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from bot.storage.engine import session_factory
 from tests.e2e.outbox_support import add_subscribers, enqueue, sqlite_database
@@ -36,3 +37,19 @@ def error_lines(log: Path) -> list[str]:
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
         if " ERROR " in line or " CRITICAL " in line
     ]
+
+
+def table_rows(database: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, as column -> value, read with plain sqlite3."""
+    with sqlite3.connect(database) as connection:
+        connection.row_factory = sqlite3.Row
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            table: [dict(row) for row in connection.execute(f'SELECT * FROM "{table}"')]
+            for table in tables
+        }

@@ -4,7 +4,6 @@ first release upgrades to head without losing a row."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,25 +13,10 @@ from tests.reliability.conftest import STAFF_ID, LogCapture, bot_settings, runni
 from tests.reliability.fixtures.build_first_release import FIRST_REVISION
 from tests.reliability.fixtures.build_first_release import TARGET as FIRST_RELEASE_DB
 from tests.reliability.results import Results
+from tests.reliability.support import table_rows
 
 # Distinctive (more than 32 bits, no run of zeros), so a match in a log line is never chance.
 CHAT_ID = 7_654_321_987
-
-
-def table_rows(database: Path) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, as column -> value, read with plain sqlite3."""
-    with sqlite3.connect(database) as connection:
-        connection.row_factory = sqlite3.Row
-        tables = [
-            name
-            for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        return {
-            table: [dict(row) for row in connection.execute(f'SELECT * FROM "{table}"')]
-            for table in tables
-        }
 
 
 def mentions(database: Path, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
