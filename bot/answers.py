@@ -327,8 +327,13 @@ class Matcher:
             for index, entry in enumerate(content.faq)
             for quote in entry.source
             for part in _SOURCE_SPLIT_RE.split(quote)
-            if len(keys := frozenset(self._index_keys(part, "sv"))) >= 2
+            # A demand the article's sentence happens to make is no resident's demand.
+            if len(keys := frozenset(self._without_demands(self._index_keys(part, "sv")))) >= 2
         ]
+
+    @staticmethod
+    def _without_demands(keys: set[str]) -> set[str]:
+        return {key for key in keys if not key.startswith("?" + DEMAND_PREFIX)}
 
     def _index_focus(
         self,
@@ -676,6 +681,10 @@ class Matcher:
             factor *= 1.0 - _PLACE_PENALTY
         elif any(place in self._title_places[index] for place in places):
             factor *= 1.0 + _TITLE_PLACE_BONUS
+        elif places and self._title_places[index]:
+            # "när startar arbetet i Balltorp" is not about "since when in Kållered": an entry
+            # whose title names another place is about that place.
+            factor *= 1.0 - _PLACE_PENALTY
         if kinds and not kinds & self._entry_kinds[index]:
             factor *= 1.0 - _FOCUS_PENALTY
         return factor

@@ -128,9 +128,10 @@ EVERYDAY = wordset(
     stammer stamma overhuvudtaget heller sjalva killar killarna grabbar gubbar ngnstans riktigt
     guys folks dude practice practically basically exactly daily days difference differ
     actual really honestly generally overall
-    visst vissa sarskilt sarskild sarskilda stor stora storre smaningom
+    visst viss vissa sarskilt sarskild sarskilda stor stora storre smaningom
     rakna raknar forvanta forvantar forvantas expect expected expecting someday eventually
-    true able right
+    true able right ever ser sag sett see sees saw seen
+    cover covers covered covering tacka tacker tackte tackt omfatta omfattar omfattade
     """
 )
 
@@ -281,6 +282,15 @@ _PHRASES: dict[str, str] = {
     "area based community work": "area work",
     "area based work": "area work",
     "pa grund av": "varfor",
+    # the long run is the article's "på sikt"
+    "pa lang sikt": "pa sikt",
+    "pa langre sikt": "pa sikt",
+    "i langden": "pa sikt",
+    "in the long run": "pa sikt",
+    "in the long term": "pa sikt",
+    "in the longer term": "pa sikt",
+    "long term": "pa sikt",
+    "longer term": "pa sikt",
     "because of": "why",
     "due to": "why",
 }
@@ -380,14 +390,21 @@ SYNONYMS: dict[str, str] = {
     "hyresbolag": "hyresvard",
     "hyresbolaget": "hyresvarden",
     "bostadsforetag": "bostadsbolag",
-    "foretag": "naringslivet",
-    "foretagen": "naringslivet",
-    "handlare": "naringslivet",
-    "handlarna": "naringslivet",
-    "butiker": "naringslivet",
-    "butikerna": "naringslivet",
-    "businesses": "business",
-    "shops": "business",
+    # "Mölndals stad" is the municipality; "the city" is what English speakers call it
+    "city": "municipality",
+    "cities": "municipalities",
+    "staden": "kommunen",
+    "stadens": "kommunens",
+    # the article's word for problems found in one place is "samlade" (gathered)
+    "koncentrerade": "samlade",
+    "koncentrerad": "samlad",
+    "koncentrerat": "samlat",
+    "concentrated": "gathered",
+    "clustered": "gathered",
+    # the long run: the article's "på sikt", the ambition for the whole municipality
+    "langsiktigt": "pa sikt",
+    "langsiktiga": "pa sikt",
+    "langsiktig": "pa sikt",
     # "vad står bokstäverna för": the letters are the abbreviation
     "bokstaverna": "forkortningen",
     "bokstaver": "forkortning",
@@ -396,6 +413,29 @@ _SHORTHAND.update(SYNONYMS)
 _SHORTHAND_RE = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
 # An apostrophe becomes a space when folding: "who's" -> "who s"; the loose end is dropped.
 _CONTRACTION_RE = re.compile(r"\b(\w+) (s|re|ve|ll|d|t|m)\b")
+
+# Shops and companies are the BID's business community only where a question is about cooperation
+# or the BID ("är butikerna med i BID"); elsewhere they are a thing of their own that the article
+# says nothing about ("finns det butiker i Balltorp").
+_TRADE: dict[str, str] = {
+    "foretag": "naringslivet",
+    "foretagen": "naringslivet",
+    "handlare": "naringslivet",
+    "handlarna": "naringslivet",
+    "butik": "naringslivet",
+    "butiken": "naringslivet",
+    "butiker": "naringslivet",
+    "butikerna": "naringslivet",
+    "businesses": "business",
+    "shops": "business",
+    "stores": "business",
+}
+_TRADE_RE = re.compile(r"\b(" + "|".join(_TRADE) + r")\b")
+_COOPERATION_RE = re.compile(
+    r"\b(?:bid\w*|samarbet\w*|cooperat\w*|collaborat\w*|partner\w*|deltar|delta|deltog|ingar"
+    r"|ingick|medlem\w*|members?|med i|part of|involv\w*|inblandad\w*|engagera\w*|join\w*"
+    r"|vara med|ta del|take part)\b"
+)
 
 _PARTNER = (
     r"(?:skolan|skolorna|skolor|skola|polisen|polis|foreningarna|foreningar|foreningslivet"
@@ -420,6 +460,25 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "what do you (actually) do", "vad gör ni", "vad sysslar man med": the activity itself
     (re.compile(r"\bwhat (?:do|does|will) (?:\w+ ){1,3}?do\b"), "what vadgor"),
     (re.compile(r"\bvad (?:gor|sysslar|pysslar) (?:ni|man|dom|de|du|vi)\b"), "vad vadgor"),
+    # "vad sysslar områdesarbetet med", "vad pysslar de med" = what does it work on
+    (re.compile(r"\b(?:sysslar|syssla|sysslade|pysslar) ((?:\w+ ){0,2})med\b"), r"jobbar \1med"),
+    # "vad är målet på sikt", "the goal in the long run": a goal in the long run is the ambition
+    # for the whole municipality, not the aim of the work in Balltorp
+    (
+        re.compile(
+            r"\b(?:mal|malet|malen|malsattning\w*|ambition\w*|vision\w*|goal|goals|aim|aims)\b"
+            r"((?: \w+){0,3}?) (?:pa (?:lang |langre )?sikt|i langden|in the long (?:run|term)"
+            r"|in the longer term|eventually)\b"
+        ),
+        r"\1 pa sikt",
+    ),
+    (
+        re.compile(
+            r"\b(?:pa sikt|long term|longer term)((?: \w+)?) (?:mal|malet|malen|goal|goals"
+            r"|aim|aims)\b"
+        ),
+        r"pa sikt\1",
+    ),
     # "vad håller områdesarbetet på med" = what does it work on
     (re.compile(r"\b(?:haller|holl|hallit|halla) ((?:\w+ ){0,2})pa med\b"), r"jobbar \1med"),
     # "vår" (spring) folds to "var" (was, where): only "nästa vår" and a final "i vår" are spring.
@@ -454,6 +513,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"|\bhow long (?:will|does|would|is) it (?:going to )?take\b|\bhow soon\b"
         ),
         "when",
+    ),
+    # "will it cover every district", "ska det omfatta hela kommunen": the work reaching all
+    # places is the ambition; "vilka områden omfattar arbetet" (which places) is the four areas
+    (
+        re.compile(
+            r"\b(?:cover|covers|covering|tacka|tacker|omfatta|omfattar|reach|reaches|na|nar)"
+            r" (?:the )?(?:whole|entire|every|all|hela|alla)\b(?! (?:fyra|four|4)\b)"
+        ),
+        "overallt",
     ),
     # "vilka stadsdelar ingår i områdesarbetet", "which districts are part of it": the places the
     # work covers, not who takes part in it
@@ -511,6 +579,15 @@ _DEMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "~apply",
     ),
+    # The article speaks of other municipalities only to say Mölndal differs from them; whether the
+    # work comes to them is not in it.
+    (
+        re.compile(
+            r"\b(?:andra|ovriga|fler|other|more) (?:kommuner|kommunerna|stader|municipalities"
+            r"|councils|towns)\b"
+        ),
+        "~elsewhere",
+    ),
     (
         re.compile(
             r"\b(?:kostar|kosta|kostnad\w*|pengar|budget\w*|lon|lonen|tjanar|tjana|pris\w*"
@@ -539,6 +616,8 @@ def words(text: str) -> list[str]:
     for clause in _CLAUSE_RE.split(text):
         folded = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1)], fold(clause))
         folded = _CONTRACTION_RE.sub(r"\1", folded)
+        if _COOPERATION_RE.search(folded):
+            folded = _TRADE_RE.sub(lambda m: _TRADE[m.group(1)], folded)
         for pattern, replacement in _PATTERNS:
             folded = pattern.sub(replacement, folded)
         folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], folded)

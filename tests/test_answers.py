@@ -493,3 +493,58 @@ def test_the_question_focus_picks_the_entry_that_answers_it(
     match = matcher.match(text, lang)
     assert match.topic == topic, match
     assert match.score >= ANSWER_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # "sysslar X med" is what the work does
+        ("vad sysslar områdesarbetet med", "sv", "what_is"),
+        # "the city" is the municipality, and "see" only states the need
+        ("What need did the city see in Balltorp?", "en", "why_balltorp"),
+        # concentrated is the article's "samlade"; "viss" is an everyday word
+        ("Är problemen koncentrerade i en viss stadsdel?", "sv", "challenges"),
+        ("are the problems concentrated in one area", "en", "challenges"),
+        # the long run is the ambition for the whole municipality, and so is what the work covers
+        ("Vad är det långsiktiga målet?", "sv", "whole_municipality"),
+        ("what is the goal in the long run", "en", "whole_municipality"),
+        ("Will the area work ever cover every district?", "en", "whole_municipality"),
+        # a question about Balltorp is not about an entry titled after Kållered
+        ("när startar arbetet i Balltorp?", "sv", "timeline"),
+    ],
+)
+def test_general_wording_reaches_the_entry_that_answers_it(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic == topic, matcher.explain(text, lang)
+    assert match.score >= ANSWER_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # shops are the BID's business community only when cooperation is asked about
+        ("Finns det butiker i Balltorp?", "sv"),
+        ("are there any shops in Balltorp", "en"),
+        # whether the work comes to other municipalities is not in the article, which names them
+        # only as a contrast to Mölndal
+        ("will other municipalities get it too", "en"),
+        ("får andra kommuner också områdesarbete?", "sv"),
+    ],
+)
+def test_what_the_article_does_not_say_gets_no_answer(
+    matcher: Matcher, text: str, lang: Lang
+) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic is None, matcher.explain(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("Är butikerna med i BID?", "sv"), ("are the shops part of the BID", "en")],
+)
+def test_shops_in_a_cooperation_question_are_the_business_community(
+    matcher: Matcher, text: str, lang: Lang
+) -> None:
+    assert matcher.match(text, lang).topic == "what_bid"
