@@ -60,6 +60,10 @@ def _sqlite_pragmas(*, memory: bool) -> Any:
             if not memory:
                 # WAL lets the sender write while handlers read, without "database is locked".
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit costs
+                # ~0.02 ms instead of ~2 ms here. A crash of the bot loses nothing; only a power
+                # loss or OS crash may roll back the last commits (docs/delivery.md).
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         finally:

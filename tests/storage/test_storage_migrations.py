@@ -124,6 +124,8 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path: Path
             journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
             foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
             timeout = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
+            synchronous = (await connection.execute(text("PRAGMA synchronous"))).scalar()
     finally:
         await engine.dispose()
     assert (journal, foreign_keys, timeout) == ("wal", 1, 5000)
+    assert synchronous == 1  # NORMAL: no fsync per commit in WAL mode
