@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -53,8 +54,9 @@ async def fresh_database() -> AsyncIterator[tuple[str, asyncpg.Connection]]:
         await admin.close()
 
 
+@pytest.mark.timeout(300)
 async def test_terminated_postgres_connections_pause_nothing_for_long(
-    emulator: BotApiEmulator, content: Content, results: Results
+    tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
     async with fresh_database() as (url, admin):
         name = database_url(url).database
@@ -76,13 +78,16 @@ async def test_terminated_postgres_connections_pause_nothing_for_long(
         def delivered() -> int:
             return sum(1 for chat in chats if emulator.count_messages(chat))
 
-        bot = await start_bot_process(emulator, url, OMRADESBOT_SEND_RATE=str(RATE))
+        log = tmp_path / "bot.log"
+        bot = await start_bot_process(
+            emulator, url, log=log, OMRADESBOT_SEND_RATE=str(RATE), OMRADESBOT_LOG_LEVEL="INFO"
+        )
         terminated = 0
         replies: list[str] = []
         try:
             for kill in range(1, KILLS + 1):
                 await emulator.wait_until(
-                    lambda kill=kill: delivered() >= RECIPIENTS * kill // (KILLS + 1), timeout=60
+                    lambda kill=kill: delivered() >= RECIPIENTS * kill // (KILLS + 1), timeout=90
                 )
                 terminated += await admin.fetchval(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -92,10 +97,12 @@ async def test_terminated_postgres_connections_pause_nothing_for_long(
                 (reply,) = await emulator.send_and_wait(resident, question, timeout=20)
                 replies.append(reply.text)
             await emulator.wait_until(
-                lambda: delivered() == RECIPIENTS, timeout=60, what="the outbox to resume"
+                lambda: delivered() == RECIPIENTS, timeout=90, what="the outbox to resume"
             )
             await emulator.wait_for_messages(STAFF_ID, 1, timeout=30)
             assert bot.returncode is None
+        except TimeoutError as error:
+            raise AssertionError(f"stalled; bot log:\n{log.read_text()[-4000:]}") from error
         finally:
             bot.terminate()
             returncode = await bot.wait()
