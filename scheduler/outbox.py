@@ -1,12 +1,14 @@
 """The delivery outbox sender: drains pending deliveries within Telegram's limits, crash-safely.
 
-Limits: at most `rate` messages in any one-second window overall, evenly spaced, and at most one
-message a second to any one chat (see scheduler/ratelimit.py).
+Limits: at most `rate` messages in any one-second window overall as Telegram counts them (a
+request holds its slot from its start until a second after its answer), evenly spaced, and at
+most one message a second to any one chat (see scheduler/ratelimit.py).
 
-Failures: a 429 pauses every send for `retry_after` and then retries the same message; a 403
-marks the delivery blocked and the resident's subscriptions inactive, with no retry; network
-errors retry with exponential backoff and end as failed after `max_attempts`; any other refusal
-fails at once with Telegram's error text.
+Failures: a 429 delays its own message by `retry_after` and retries it while the others go on;
+three 429s within a second with no other answer in between are a flood, and every send pauses
+for the largest `retry_after`; a 403 marks the delivery blocked and the resident's
+subscriptions inactive, with no retry; network errors retry with exponential backoff and end as
+failed after `max_attempts`; any other refusal fails at once with Telegram's error text.
 
 Crash safety, and the in-flight window: a row is claimed ('sending', committed) just before
 its send and settled ('sent' with the message id, committed) right after it, each result in
@@ -151,7 +153,7 @@ class Sender:
         self._peak_unsettled = 0
         self._deferred: list[tuple[float, int, store.ClaimedDelivery]] = []
         self._tie = itertools.count()
-        self._inflight_chats: set[int] = set()
+        self._slot_freed = asyncio.Event()
         self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._broadcasts: dict[int, Broadcast] = {}
@@ -261,14 +263,13 @@ class Sender:
         """Start one send when both the overall rate and the recipient's chat allow it."""
         mono = self._clock.monotonic()
         chat_ready = self.limiter.chat_ready_at(delivery.chat_id, mono)
-        if chat_ready > mono or delivery.chat_id in self._inflight_chats:
-            # Only when two broadcasts reach one chat within a second; it waits its turn here.
-            ready = max(chat_ready, mono + 0.1)
+        if chat_ready > mono:
+            # Only when two broadcasts reach one chat within a second (or its last send got a
+            # 429); it waits its turn here. `inf`: a message to it is in flight.
+            ready = mono + 0.1 if chat_ready == math.inf else max(chat_ready, mono + 0.1)
             heapq.heappush(self._deferred, (ready, next(self._tie), delivery))
             return
-        await self._wait_for_rate()
-        self.limiter.record(self._clock.monotonic(), delivery.chat_id)
-        self._inflight_chats.add(delivery.chat_id)
+        await self._acquire(delivery.chat_id)
         task = asyncio.create_task(self._send(delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -284,13 +285,32 @@ class Sender:
             started = True
         return started
 
-    async def _wait_for_rate(self) -> None:
+    async def _acquire(self, chat_id: int) -> None:
+        """Wait until the rate window has room, then take a slot (held until `_release`)."""
         while True:
             mono = self._clock.monotonic()
             ready = self.limiter.ready_at(mono)
             if ready <= mono:
+                # No await between the check and `start`: two waiters cannot take one slot.
+                self.limiter.start(mono, chat_id)
                 return
-            await self._clock.sleep(ready - mono)
+            if ready == math.inf:  # every slot is in flight: the next answer frees one
+                self._slot_freed.clear()
+                await self._slot_freed.wait()
+            else:
+                await self._clock.sleep(ready - mono)
+
+    def _release(self, chat_id: int, refused: RateLimitedError | None = None) -> float:
+        """The request to `chat_id` was answered; returns when a refused one may be retried."""
+        mono = self._clock.monotonic()
+        self._slot_freed.set()
+        if refused is None:
+            self.limiter.finish(mono, chat_id)
+            return mono
+        retry_at = self.limiter.refused(mono, refused.retry_after, chat_id)
+        if self.limiter.paused_until >= retry_at:
+            log.warning("429 flood: pausing all sends %.1f s", retry_at - mono)
+        return retry_at
 
     # --- one send ----------------------------------------------------------------------------
 
@@ -302,27 +322,30 @@ class Sender:
                 "delivery %s to %s crashed", delivery.id, chat_pseudonym(delivery.chat_id)
             )
             outcome = self._retry_or_fail(delivery, f"internal error: {exc!r}")
-        finally:
-            self._inflight_chats.discard(delivery.chat_id)
         self._outcomes.put_nowait(outcome)
 
     async def _deliver(self, delivery: store.ClaimedDelivery) -> Outcome:
+        """Send one claimed delivery; its slot in the rate window is already taken."""
         broadcast = self._broadcasts[delivery.broadcast_id]
         text, buttons = self._renderer.render(broadcast, delivery.language)
         rate_limited = 0
         while True:
             try:
-                message_id = await self._call(broadcast.kind, delivery, text, buttons)
+                message_id = await self._request(broadcast.kind, delivery, text, buttons)
             except RateLimitedError as exc:
+                # Telegram refused this chat's message: only it waits `retry_after` (the
+                # limiter pauses everything when 429s come in a burst), the others go on.
+                retry_at = self._release(delivery.chat_id, exc)
                 rate_limited += 1
                 log.warning(
-                    "429 for delivery %s: pausing all sends %.1f s", delivery.id, exc.retry_after
+                    "429 for delivery %s: retrying it in %.1f s",
+                    delivery.id,
+                    retry_at - self._clock.monotonic(),
                 )
-                self.limiter.pause(self._clock.monotonic(), exc.retry_after)
                 if rate_limited >= MAX_RATE_LIMITED_RETRIES:
                     return Outcome(delivery.id, "failed", error=str(exc))
-                await self._wait_for_rate()
-                self.limiter.record(self._clock.monotonic(), delivery.chat_id)
+                await self._clock.sleep(retry_at - self._clock.monotonic())
+                await self._acquire(delivery.chat_id)
                 continue
             except RecipientBlockedError as exc:
                 return Outcome(delivery.id, "blocked", error=str(exc))
@@ -333,6 +356,21 @@ class Sender:
             except (PermanentSendError, DeliveryError) as exc:
                 return Outcome(delivery.id, "failed", error=str(exc))
             return Outcome(delivery.id, "sent", message_id=message_id)
+
+    async def _request(
+        self, kind: str, delivery: store.ClaimedDelivery, text: str, buttons: Buttons
+    ) -> int | None:
+        """One request; every answer but a 429 releases its slot (a 429 is the caller's)."""
+        try:
+            message_id = await self._call(kind, delivery, text, buttons)
+        except RateLimitedError:
+            raise
+        except BaseException:
+            # A network error may still have reached Telegram: it counts, to be safe.
+            self._release(delivery.chat_id)
+            raise
+        self._release(delivery.chat_id)
+        return message_id
 
     async def _call(
         self, kind: str, delivery: store.ClaimedDelivery, text: str, buttons: Buttons
@@ -484,17 +522,24 @@ class Sender:
             if broadcast.staff_chat_id is None:
                 continue
             text = self._renderer.report(broadcast, counts)
-            await self._wait_for_rate()
-            self.limiter.record(self._clock.monotonic(), broadcast.staff_chat_id)
+            await self._acquire(broadcast.staff_chat_id)
             try:
                 await self._messenger.send_text(broadcast.staff_chat_id, text)
-            except DeliveryError as exc:
+            except RateLimitedError as exc:
+                self._release(broadcast.staff_chat_id, exc)
                 log.warning("delivery report for broadcast %s not sent: %s", broadcast.id, exc)
-                if isinstance(exc, RateLimitedError):
-                    self.limiter.pause(self._clock.monotonic(), exc.retry_after)
-                if isinstance(exc, RateLimitedError | TransientSendError):
+                self._check_finished = True
+                continue
+            except BaseException as exc:
+                self._release(broadcast.staff_chat_id)
+                if not isinstance(exc, DeliveryError):
+                    raise
+                log.warning("delivery report for broadcast %s not sent: %s", broadcast.id, exc)
+                if isinstance(exc, TransientSendError):
                     self._check_finished = True
                     continue
+            else:
+                self._release(broadcast.staff_chat_id)
             async with self._sessions() as session, session.begin():
                 await store.mark_report_sent(session, broadcast.id)
             self._broadcasts.pop(broadcast.id, None)
