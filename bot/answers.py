@@ -311,14 +311,21 @@ class Matcher:
             )
             for index, keys in self._source_phrases(content)
         )
+        self._examples_of = self._index_examples()
         self._surface_list = tuple(sorted(self._surfaces))
-        self._smalltalk: dict[str, str] = {}
-        for talk in content.smalltalk:
-            for lang in LANGUAGES:
-                for phrase in talk.questions[lang]:
-                    self._smalltalk.setdefault(fold(phrase), talk.id)
+        self._smalltalk = _index_smalltalk(content)
         self._smalltalk_list = tuple(self._smalltalk)
         self._resolved: dict[tuple[str, Lang], tuple[tuple[str, float], ...]] = {}
+        self._word_languages: dict[str, Lang | None] = {}
+
+    def _index_examples(self) -> dict[str, tuple[int, ...]]:
+        """Which examples use each key: a question touches only the few examples sharing a word
+        with it, so scoring walks those instead of every example of every entry."""
+        examples_of: dict[str, list[int]] = {}
+        for number, example in enumerate(self._examples):
+            for key in example.keys:
+                examples_of.setdefault(key, []).append(number)
+        return {key: tuple(numbers) for key, numbers in examples_of.items()}
 
     def _source_phrases(self, content: Content) -> list[tuple[int, frozenset[str]]]:
         """The article's sentences each entry quotes, cut at clauses, as weaker examples."""
@@ -467,19 +474,27 @@ class Matcher:
     def _detect_language(self, tokens: list[str]) -> Lang | None:
         votes: dict[Lang, int] = {"sv": 0, "en": 0}
         for word in tokens:
-            for lang in LANGUAGES:
-                other: Lang = "en" if lang == "sv" else "sv"
-                from_lang = (
-                    word in _LANG_STOPWORDS[lang] or stem(word, lang) in self._lang_keys[lang]
-                )
-                from_other = (
-                    word in _LANG_STOPWORDS[other] or stem(word, other) in self._lang_keys[other]
-                )
-                if from_lang and not from_other:
-                    votes[lang] += 1
+            lang = self._word_language(word)
+            if lang is not None:
+                votes[lang] += 1
         if votes["sv"] == votes["en"]:
             return None
         return "sv" if votes["sv"] > votes["en"] else "en"
+
+    def _word_language(self, word: str) -> Lang | None:
+        """The one language whose stop words or FAQ vocabulary know `word`, else None."""
+        if word in self._word_languages:
+            return self._word_languages[word]
+        known = [
+            lang
+            for lang in LANGUAGES
+            if word in _LANG_STOPWORDS[lang] or stem(word, lang) in self._lang_keys[lang]
+        ]
+        found = known[0] if len(known) == 1 else None
+        if len(self._word_languages) > 50_000:
+            self._word_languages.clear()
+        self._word_languages[word] = found
+        return found
 
     def _terms(self, tokens: list[str], lang: Lang) -> list[_Term]:
         terms: dict[str, _Term] = {}
@@ -563,16 +578,24 @@ class Matcher:
         best_example = [0.0] * len(self._ids)
         best_asked = [0.0] * len(self._ids)
         kinds = frozenset(t.key for t in terms if t.key in _KINDS)
-        for example in self._examples:
-            overlap = sum(t.weight**2 * t.quality for t in terms if t.key in example.keys)
-            if overlap:
-                similarity = overlap / (query_norm * example.norm)
-                if kinds != example.kinds and not kinds & example.kinds:
-                    similarity *= _KIND_MISMATCH
-                similarity *= example.strength
-                best_example[example.entry] = max(best_example[example.entry], similarity)
-                if example.strength == 1.0:
-                    best_asked[example.entry] = max(best_asked[example.entry], similarity)
+        overlaps: dict[int, float] = {}
+        for term in terms:
+            shared = term.weight**2 * term.quality
+            for number in self._examples_of.get(term.key, ()):
+                overlaps[number] = overlaps.get(number, 0) + shared
+        examples = self._examples
+        for number, overlap in overlaps.items():
+            if not overlap:
+                continue
+            example = examples[number]
+            similarity = overlap / (query_norm * example.norm)
+            if kinds != example.kinds and not kinds & example.kinds:
+                similarity *= _KIND_MISMATCH
+            similarity *= example.strength
+            entry = example.entry
+            best_example[entry] = max(best_example[entry], similarity)
+            if example.strength == 1.0 and similarity > best_asked[entry]:
+                best_asked[entry] = similarity
         return best_example, best_asked
 
     def _raw_scores(self, terms: list[_Term], *, one_clause: bool = True) -> list[float]:
@@ -595,9 +618,9 @@ class Matcher:
         plains: list[float] = []  # scores before unknown words and caps pull them down
         # A near-copy still needs a question word or a real subject: "Kållered" alone is none.
         asked = any(t.key.startswith("?") or t.informative for t in terms)
-        demands = [t.key for t in terms if t.key.startswith("?" + DEMAND_PREFIX)]
         places = [t.key for t in terms if t.key in self._named_place_keys]
         focus = frozenset(t.key for t in terms if t.key in _FOCUS_KINDS)
+        strong, demands, counted, has_noun, located = self._traits(terms)
         for index, keys in enumerate(self._entry_keys):
             answer_keys = self._answer_keys[index]
             found = self._evidence(terms, index)
@@ -628,8 +651,8 @@ class Matcher:
             )
             others = sum(
                 t.weight * t.quality
-                for t in terms
-                if t.key in self._strong_keys and t.key not in keys and t.key not in answer_keys
+                for t in strong
+                if t.key not in keys and t.key not in answer_keys
             )
             if others:
                 # The question names another entry's subject that this entry does not cover.
@@ -645,13 +668,13 @@ class Matcher:
                 score = max(penalised, min(score * 0.8, _RAW_ANSWER * 0.95))
                 held = (
                     unknown_count == 1
-                    and not any(t.located for t in terms)
+                    and not located
                     and own >= 0.6 * self._unknown_weight
                     and asking <= keys  # "who won Allsvenskan last year" is no "since when"
                     and score * 1.25 >= _RAW_ANSWER * 0.95
                 )
             capped = False
-            if any(t.noun for t in terms) or (not near_copy and informative < 0.5 * unknown):
+            if has_noun or (not near_copy and informative < 0.5 * unknown):
                 # Too much of the question is unknown to answer it, or an unknown noun
                 # ("apoteket", "the roads") is what it is about (in every tuning set such a
                 # question was off-topic); it may still be worth a "did you mean", never an answer.
@@ -662,8 +685,8 @@ class Matcher:
                 # In a message of several sentences the others are usually context.
                 score = min(score, _RAW_ANSWER * 0.95)
                 capped = True
-            if any(demand not in keys for demand in demands) or not self._counts(
-                terms, self._own_keys[index]
+            if any(demand not in keys for demand in demands) or not all(
+                key in self._own_keys[index] for key in counted
             ):
                 # The question wants a count, a contact or a way to apply that this entry's
                 # answer does not give: offer it as a suggestion at most.
@@ -673,6 +696,18 @@ class Matcher:
             soft.append(held and not capped)
             plains.append(plain)
         return scores, soft, plains
+
+    def _traits(self, terms: list[_Term]) -> tuple[list[_Term], list[str], list[str], bool, bool]:
+        """What every entry is measured against, read off the question once: its strong subject
+        words, its demands, what it counts, and whether an unknown word is a noun or a thing in a
+        named place."""
+        return (
+            [t for t in terms if t.key in self._strong_keys],
+            [t.key for t in terms if t.key.startswith("?" + DEMAND_PREFIX)],
+            [t.key[len(COUNTED_PREFIX) :] for t in terms if t.key.startswith(COUNTED_PREFIX)],
+            any(t.noun for t in terms),
+            any(t.located for t in terms),
+        )
 
     def _focus(self, index: int, places: list[str], kinds: frozenset[str]) -> float:
         """How well entry `index` fits the question's focus: the places it names and its kind."""
@@ -714,13 +749,6 @@ class Matcher:
                 if term.key not in example_only:
                     own += strength
         return _Evidence(covered, informative, own, missed, subject=subject)
-
-    @staticmethod
-    def _counts(terms: list[_Term], own_keys: frozenset[str]) -> bool:
-        """False when the question counts something ("hur många jobbar") the entry is not about:
-        the four areas can be counted, the staff cannot."""
-        counted = [t.key[len(COUNTED_PREFIX) :] for t in terms if t.key.startswith(COUNTED_PREFIX)]
-        return all(key in own_keys for key in counted)
 
     def _smalltalk_of(self, tokens: list[str]) -> str | None:
         text = " ".join(tokens)
@@ -809,6 +837,16 @@ class Matcher:
         return Match(
             topic=None, score=score, suggestions=suggestions, smalltalk=talk, language=language
         )
+
+
+def _index_smalltalk(content: Content) -> dict[str, str]:
+    """Each folded small-talk phrase -> its small-talk id; the first entry naming it wins."""
+    phrases: dict[str, str] = {}
+    for talk in content.smalltalk:
+        for lang in LANGUAGES:
+            for phrase in talk.questions[lang]:
+                phrases.setdefault(fold(phrase), talk.id)
+    return phrases
 
 
 def _calibrate(raw: float) -> float:
