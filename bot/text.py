@@ -23,6 +23,31 @@ _STEMMERS = {
     "en": snowballstemmer.stemmer("english"),
 }
 
+# Discourse fillers: words that soften, stress or pad a sentence ("vad gör ni egentligen", "what do
+# you actually do") and never say what it is about. However unfamiliar, they are no unknown subject.
+DISCOURSE_FILLERS: dict[Lang, frozenset[str]] = {
+    "sv": wordset(
+        """
+        egentligen typ alltsa asa assa asso liksom ju val nu da ba iaf iallafall ialla forresten
+        sadar sahar ungefar kanske nog visst javisst faktiskt verkligen helt enkelt bara ens
+        hursomhelst
+        """
+    ),
+    "en": wordset(
+        """
+        actually exactly really basically anyway anyways like just literally honestly seriously
+        simply totally kinda sorta um uh so though
+        """
+    ),
+}
+
+# Prepositions residents put before the subject ("vad gör ni inom områdesarbetet", "within the
+# work"); only those the FAQ's own vocabulary does not use (mellan, bland, kring, utan, bakom do).
+PREPOSITIONS: dict[Lang, frozenset[str]] = {
+    "sv": wordset("inom utom genom hos mot vid runt enligt angaende gallande ang betraffande"),
+    "en": wordset("within regarding concerning towards toward"),
+}
+
 # Residents type without å/ä/ö, so everything is compared in folded form; these lists are folded.
 STOPWORDS: dict[Lang, frozenset[str]] = {
     "sv": wordset(
@@ -65,6 +90,9 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         lot lots son daughter make made makes making
         """
     ),
+}
+STOPWORDS = {
+    lang: words | DISCOURSE_FILLERS[lang] | PREPOSITIONS[lang] for lang, words in STOPWORDS.items()
 }
 
 # Question words signal what kind of answer is wanted (a time, a person, a reason, a place) even
@@ -244,6 +272,11 @@ _PHRASES: dict[str, str] = {
     "join in": "varamed",
     "tag along": "varamed",
     "va med": "varamed",
+    # "kan vem som helst vara med": anyone is everyone, whom the article welcomes
+    "vem som helst": "alla",
+    "vilka som helst": "alla",
+    "nar som helst": "alltid",
+    "hur som helst": "alltsa",
     "ta del": "varamed",
     "take part": "varamed",
     "hjalpa till": "hjalpatill",
@@ -405,6 +438,9 @@ SYNONYMS: dict[str, str] = {
     "langsiktigt": "pa sikt",
     "langsiktiga": "pa sikt",
     "langsiktig": "pa sikt",
+    # taking part: the article's "vara med"; "deltaga" is the older form of "delta"
+    "deltaga": "delta",
+    "everybody": "everyone",
     # "vad står bokstäverna för": the letters are the abbreviation
     "bokstaverna": "forkortningen",
     "bokstaver": "forkortning",
@@ -452,8 +488,17 @@ _AREAS = (
     r"|neighbou?rhoods?|areas?|districts?|places|parts)"
 )
 
+# "hur många år har ni funnits", "how many years": a duration, asked like "hur länge", not a count.
+# Folded, "år" (years) and "är" (is) are both "ar": "hur manga ar ni" counts people, so a folded
+# "ar" is years only before a verb or adverb that cannot follow "är".
+_DURATION_RE = re.compile(r"\bhur många år\b", re.IGNORECASE)
+_UNITS = r"(?:manader|manaderna|veckor|veckorna|dagar|timmar)"
+_AFTER_YEARS = r"(?:har|hade|ha|tar|tog|sen|sedan|kvar|innan|tills|drojer|ska|kommer|till)"
+
 # Phrases whose words only mean something together, with a word or two between them.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"\bhur manga (?:{_UNITS}|ar(?= {_AFTER_YEARS}\b))"), "hur lange"),
+    (re.compile(r"\bhow many (?:years|months|weeks|days|hours)\b"), "how long"),
     # "vad går det ut på", "vad handlar det om" = what is it about
     (re.compile(r"\bgar (?:\w+ ){0,2}ut pa\b"), "innebar"),
     (re.compile(r"\bhandlar (?:\w+ ){0,2}om\b"), "innebar"),
@@ -613,7 +658,7 @@ _CLAUSE_RE = re.compile(r"[,.;:!?\n]+")
 def words(text: str) -> list[str]:
     """Folded tokens of `text`: verb phrases joined, CLAUSE between clauses, past tense marked."""
     result: list[str] = []
-    for clause in _CLAUSE_RE.split(text):
+    for clause in _CLAUSE_RE.split(_DURATION_RE.sub("hur länge", text)):
         folded = _SHORTHAND_RE.sub(lambda m: _SHORTHAND[m.group(1)], fold(clause))
         folded = _CONTRACTION_RE.sub(r"\1", folded)
         if _COOPERATION_RE.search(folded):

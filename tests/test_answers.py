@@ -548,3 +548,41 @@ def test_shops_in_a_cooperation_question_are_the_business_community(
     matcher: Matcher, text: str, lang: Lang
 ) -> None:
     assert matcher.match(text, lang).topic == "what_bid"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        # discourse fillers and prepositions are never the unknown subject of a question
+        ("Vad gör ni egentligen inom projektet?", "sv", "what_is"),
+        ("vad gör ni typ, alltså?", "sv", "what_is"),
+        ("what do you basically do within the area work, anyway?", "en", "what_is"),
+        # "how many years" asks for a duration, like "how long", not for a count
+        ("hur många år har ni hållit på i Kållered?", "sv", "since_when"),
+        ("hur manga ar har ni funnits i kallered", "sv", "since_when"),
+        ("how many years have you been in Kållered?", "en", "since_when"),
+        # anyone is everyone, whom the article welcomes; "deltaga" is "delta"
+        ("Får vem som helst vara med?", "sv", "take_part"),
+        ("Kan man deltaga i arbetet i Balltorp?", "sv", "take_part"),
+        ("can everybody take part in Balltorp", "en", "take_part"),
+    ],
+)
+def test_everyday_padding_and_durations_reach_the_entry_that_answers_them(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic == topic, matcher.explain(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # folded, "är" is "ar" too: "how many are you" counts people, it asks no duration
+        ("hur manga ar ni som jobbar i kallered", "sv"),
+        ("hur många är ni som jobbar med områdesarbetet?", "sv"),
+        ("how many people have worked in Kållered?", "en"),
+    ],
+)
+def test_a_count_of_people_is_not_a_duration(matcher: Matcher, text: str, lang: Lang) -> None:
+    match = matcher.match(text, lang)
+    assert match.topic != "since_when", matcher.explain(text, lang)
