@@ -107,7 +107,9 @@ class Question(Base):
     __tablename__ = "questions"
     __table_args__ = (
         CheckConstraint(_one_of("language", get_args(Language)), name="language"),
-        Index(None, "asked_at"),
+        # Covers the /stats counts (by hour, answered, topic over a date range): the database
+        # answers them from the index alone, without reading a million rows' text.
+        Index(None, "asked_at", "answered", "topic"),
         Index(None, "chat_id"),
     )
 

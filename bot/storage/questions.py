@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage._dialect import insert_ignoring_conflicts
 from bot.storage.columns import utcnow
@@ -72,6 +74,108 @@ async def log_question(
     return question
 
 
+@dataclass(frozen=True)
+class AskedQuestion:
+    """One question to log, as `log_questions` and `QuestionLog` take it."""
+
+    chat_id: int
+    text: str
+    language: Language
+    topic: str | None
+    score: float
+    answered: bool
+    asked_at: dt.datetime
+
+
+async def log_questions(session: AsyncSession, asked: Sequence[AskedQuestion]) -> None:
+    """Keep several questions in two statements, creating the residents they hang off.
+
+    Writes only (see `log_question` on why a write must come first).
+    """
+    if not asked:
+        return
+    # The first question of each chat decides its new row, as one call at a time would.
+    first: dict[int, AskedQuestion] = {}
+    for question in asked:
+        first.setdefault(question.chat_id, question)
+    await session.execute(
+        insert_ignoring_conflicts(session, Resident),
+        [
+            {
+                "chat_id": q.chat_id,
+                "language": q.language,
+                "language_chosen": False,
+                "created_at": q.asked_at,
+                "updated_at": q.asked_at,
+            }
+            for q in first.values()
+        ],
+    )
+    await session.execute(
+        insert(Question),
+        [
+            {
+                "chat_id": q.chat_id,
+                "asked_at": q.asked_at,
+                "text": q.text[:QUESTION_TEXT_LIMIT],
+                "language": q.language,
+                "topic": q.topic,
+                "score": q.score,
+                "answered": q.answered,
+            }
+            for q in asked
+        ],
+    )
+
+
+class QuestionLog:
+    """Logs questions durably with group commit: a question is committed when `write` returns,
+    and the questions that arrive while one transaction commits share the next one.
+
+    One transaction per question made concurrent handlers queue on SQLite's single write lock
+    (held across event-loop turns, polled by the busy handler): under load some waited past the
+    busy timeout and the resident got an apology. Here at most one transaction is open at a time,
+    however many residents ask at once.
+    """
+
+    # A burst larger than this is written in several transactions, one after the other.
+    MAX_BATCH = 500
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._pending: list[tuple[AskedQuestion, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def write(self, question: AskedQuestion) -> None:
+        """Return once `question` is committed; raise what the database raised if it was not."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((question, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending(), name="question log")
+        await done
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.MAX_BATCH]
+            del self._pending[: self.MAX_BATCH]
+            try:
+                async with self._sessions.begin() as session:
+                    await log_questions(session, [question for question, _ in batch])
+            except Exception as exc:  # every waiter gets the failure: its handler apologises
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            except BaseException:  # cancelled (shutdown): nobody waits for ever
+                for _, done in (*batch, *self._pending):
+                    done.cancel()
+                self._pending.clear()
+                raise
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
 async def prune_questions(session: AsyncSession, older_than: dt.datetime) -> int:
     """Delete questions asked before `older_than`; return how many."""
     result = await session.execute(
@@ -94,6 +198,18 @@ async def question_stats(
             ).where(Question.asked_at >= since)
         )
     ).one()
+    return QuestionStats(
+        total=int(total),
+        answered=int(answered),
+        unanswered=int(total) - int(answered),
+        top_topics=await top_topics(session, since, top=top),
+    )
+
+
+async def top_topics(
+    session: AsyncSession, since: dt.datetime, *, top: int = 5
+) -> list[tuple[str, int]]:
+    """The `top` most asked topics since `since` with their counts, most asked first."""
     topic_count = func.count().label("n")
     topics = await session.execute(
         select(Question.topic, topic_count)
@@ -102,12 +218,7 @@ async def question_stats(
         .order_by(topic_count.desc(), Question.topic)
         .limit(top)
     )
-    return QuestionStats(
-        total=int(total),
-        answered=int(answered),
-        unanswered=int(total) - int(answered),
-        top_topics=[(str(topic), int(count)) for topic, count in topics],
-    )
+    return [(str(topic), int(count)) for topic, count in topics]
 
 
 async def unanswered_questions(

@@ -1,8 +1,8 @@
 """The numbers behind the staff charts and report: read once, summarised by local day.
 
-`summarize` is pure (rows in, `StaffStats` out) so it is tested without a database;
-`collect_stats` reads the rows in one short session. `StaffStats` is hashable, so the charts
-are cached exactly while these numbers stay the same.
+`summarize` and `summarize_counts` are pure (rows or counts in, `StaffStats` out) so they are
+tested without a database; `collect_stats` reads counts by UTC hour in one short session.
+`StaffStats` is hashable, so the charts are cached exactly while these numbers stay the same.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import STOCKHOLM
 from bot.storage.models import SUBSCRIPTION_AREAS
-from bot.storage.questions import question_stats
-from bot.storage.trends import questions_since, subscription_starts
+from bot.storage.questions import top_topics
+from bot.storage.trends import questions_by_hour, subscription_starts_by_hour
 
 DEFAULT_DAYS = 28  # four whole weeks: long enough for a trend, short enough to read per day
 TOP_TOPICS = 5
@@ -101,7 +101,32 @@ def summarize(
     days: int = DEFAULT_DAYS,
     zone: ZoneInfo = STOCKHOLM,
 ) -> StaffStats:
-    """Daily series from raw rows: subscribers per area (cumulative) and questions per day."""
+    """Daily series from raw rows: (area, subscribed at) and (asked at, answered)."""
+    return summarize_counts(
+        ((area, at, 1) for area, at in starts),
+        ((at, 1, int(was_answered)) for at, was_answered in asked),
+        top_topics,
+        now=now,
+        days=days,
+        zone=zone,
+    )
+
+
+def summarize_counts(
+    starts: Iterable[tuple[str, dt.datetime, int]],
+    asked: Iterable[tuple[dt.datetime, int, int]],
+    top_topics: Sequence[tuple[str, int]],
+    *,
+    now: dt.datetime,
+    days: int = DEFAULT_DAYS,
+    zone: ZoneInfo = STOCKHOLM,
+) -> StaffStats:
+    """Daily series from counts: (area, moment, subscriptions) and (moment, asked, answered).
+
+    Each count goes to the local day of its moment, so a count may stand for a span (the UTC
+    hours the database counts by) as long as the span lies within one local day: true of whole
+    UTC hours in any zone a whole number of hours from UTC, as Europe/Stockholm always is.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     if days < 1:
@@ -110,8 +135,8 @@ def summarize(
     window = _days(today - dt.timedelta(days=days - 1), today)
 
     started: dict[str, Counter[dt.date]] = {area: Counter() for area in SUBSCRIPTION_AREAS}
-    for area, at in starts:
-        started.setdefault(area, Counter())[_local_day(at, zone)] += 1
+    for area, at, count in starts:
+        started.setdefault(area, Counter())[_local_day(at, zone)] += count
     first_start = min((day for c in started.values() for day in c), default=window[0])
     series = []
     for area, per_day in started.items():
@@ -123,9 +148,9 @@ def summarize(
 
     totals: Counter[dt.date] = Counter()
     answered: Counter[dt.date] = Counter()
-    for at, was_answered in asked:
+    for at, total, was_answered in asked:
         day = _local_day(at, zone)
-        totals[day] += 1
+        totals[day] += total
         answered[day] += was_answered
     questions = tuple(QuestionDay(day, totals[day], answered[day]) for day in window)
     return StaffStats(today, days, tuple(series), questions, tuple(top_topics))
@@ -139,14 +164,14 @@ async def collect_stats(
     top: int = TOP_TOPICS,
     zone: ZoneInfo = STOCKHOLM,
 ) -> StaffStats:
-    """Read what the charts need in one session and summarise it for `now`."""
+    """Read what the charts need in one session, counted by hour in SQL, and summarise it."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     start_of_window = dt.datetime.combine(
         _local_day(now, zone) - dt.timedelta(days=days - 1), dt.time(0), tzinfo=zone
     )
     async with sessions() as session:
-        starts = await subscription_starts(session)
-        asked = await questions_since(session, start_of_window)
-        topics = (await question_stats(session, start_of_window, top=top)).top_topics
-    return summarize(starts, asked, topics, now=now, days=days, zone=zone)
+        starts = await subscription_starts_by_hour(session)
+        asked = await questions_by_hour(session, start_of_window)
+        topics = await top_topics(session, start_of_window, top=top)
+    return summarize_counts(starts, asked, topics, now=now, days=days, zone=zone)
