@@ -672,6 +672,13 @@ class Matcher:
                     and own >= 0.6 * self._unknown_weight
                     and asking <= keys  # "who won Allsvenskan last year" is no "since when"
                     and score * 1.25 >= _RAW_ANSWER * 0.95
+                    # One shared verb is no subject: "var kan jag lämna grovsopor" shares only
+                    # "lämna" with the move; the unknown word is what it is about. The entry's
+                    # strong subject ("BID", "beslut") or two shared words are.
+                    and (
+                        any(t.key in keys for t in strong)
+                        or sum(1 for t in terms if t.informative and t.key in keys) >= 2
+                    )
                 )
             capped = False
             if has_noun or (not near_copy and informative < 0.5 * unknown):

@@ -435,6 +435,9 @@ def test_explain_shows_why_a_question_is_only_a_suggestion(matcher: Matcher) -> 
         ("where is the nearest pharmacy for young people", "en"),
         # ... and a thing named after a place is no colloquial word beside the subject
         ("Vilka företag finns i Mölndals centrum?", "sv"),
+        # one shared verb is no subject: leaving old furniture is not the work leaving Kållered
+        ("Var kan jag lämna gamla möbler?", "sv"),
+        ("vart lämnar man pantburkar", "sv"),
     ],
 )
 def test_an_unknown_subject_is_never_rescued_into_an_answer(

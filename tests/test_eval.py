@@ -30,6 +30,9 @@ HELDOUT = (
     ROOT / "tests" / "data" / "faq-heldout9.yaml",
     # First honest score 94.5/100 (55 on / 15 off); a tuning set since.
     ROOT / "tests" / "data" / "faq-heldout10.yaml",
+    # First honest score 100/93.3 (55 on / 15 off): one shared verb ("lämna") lifted an
+    # unknown subject ("grovsopor") into an answer; a tuning set since.
+    ROOT / "tests" / "data" / "faq-heldout11.yaml",
 )
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
 
