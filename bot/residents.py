@@ -152,6 +152,7 @@ class Residents:
         self._clock = clock
         self._flood = flood
         self._retention = retention
+        self._questions = questions.QuestionLog(sessions)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -202,29 +203,26 @@ class Residents:
     async def ask(self, caller: Caller, text: str) -> Reply:
         """Free text: the answer; in a private chat the question is logged for staff statistics.
 
-        One unit of work reads the resident's language and logs the question, so a question
-        costs one connection and one commit.
+        The question is committed before the answer is returned (so before it is sent); the
+        questions of residents asking at the same moment share one commit (`QuestionLog`).
         """
         if not caller.private:
             return self._dialogue.answer(text, caller.hinted_language)
-        async with self._sessions.begin() as session:
-            resident = await store.get_resident(session, caller.chat_id)
-            lang = caller.hinted_language
-            if resident is not None and resident.language_chosen and resident.language in LANGUAGES:
-                lang = resident.language
-            reply = self._dialogue.answer(text, lang)
-            # Greetings and thanks are not questions; logging them would skew the statistics.
-            if reply.smalltalk is None and text.strip():
-                await questions.log_question(
-                    session,
-                    caller.chat_id,
-                    text,
-                    lang,
+        lang = await self.language(caller)
+        reply = self._dialogue.answer(text, lang)
+        # Greetings and thanks are not questions; logging them would skew the statistics.
+        if reply.smalltalk is None and text.strip():
+            await self._questions.write(
+                questions.AskedQuestion(
+                    chat_id=caller.chat_id,
+                    text=text,
+                    language=lang,
                     topic=reply.topic,
                     score=reply.score,
                     answered=reply.topic is not None,
-                    now=self._clock(),
+                    asked_at=self._clock(),
                 )
+            )
         return reply
 
     # --- buttons ------------------------------------------------------------------------------

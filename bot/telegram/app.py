@@ -23,6 +23,7 @@ from bot.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
 from bot.telegram.messenger import PtbMessenger
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.staff import register_staff_handlers
 from bot.telegram.tickets import register_ticket_handlers
 from scheduler.runtime import DeliveryRuntime
@@ -65,6 +66,9 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         .token(settings.require_token().reveal())
         .base_url(settings.telegram_api_url)
         .context_types(CONTEXT_TYPES)
+        # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
+        # the flood gate, the remembered answer and the ticket draft are per chat.
+        .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
