@@ -157,7 +157,7 @@ def test_two_percent_of_429s_cost_no_more_than_their_own_retries() -> None:
 
     assert len(run.refusals) >= 30  # about 60 expected
     assert run.accepted == dict.fromkeys(range(3000), 1)  # none lost, none twice
-    assert run.achieved() >= 0.97 * 25
+    assert run.achieved() >= 0.98 * 25
     assert most_in_any_window(run.arrivals) <= 25
 
 
@@ -202,7 +202,7 @@ def test_a_refused_request_gives_its_slot_back() -> None:
 
     limiter.refused(0.6, 1.0, chat_id=2)
 
-    assert limiter.ready_at(0.6) == pytest.approx(1.0)  # only the even spacing is left
+    assert limiter.available(0.6) == 1  # its slot and its place in the spacing
 
 
 def test_a_slot_is_held_until_the_answer_and_a_window_after() -> None:
