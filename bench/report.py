@@ -352,13 +352,12 @@ def write_report(results: dict[str, Any], out: Path) -> None:
 WHY = [
     "Why, where a target is missed (the reading of the profiles; kept with the generator):",
     "",
-    "- End to end, updates/s: PTB handles one update at a time, so every question waits for "
-    "its own database round trips (the resident's language, the question log and its commit "
-    "through aiosqlite's worker thread) and the matcher, on top of what the echo bot does. "
-    "Each question is now matched once (the ticket note reuses the reply) and costs one "
-    "transaction. Handling chats side by side (PTB's `concurrent_updates` with a per-chat "
-    "order) was tried and left out: it broke the ordering across chats that "
-    "tests/e2e/test_robustness.py relies on, and gained little on this loaded 2-core machine.",
+    "- End to end, updates/s: each question costs the matcher and database round trips (the "
+    "resident's language, the question log through aiosqlite's worker thread) on top of what "
+    "the echo bot does. Updates are now handled side by side with each chat's updates in "
+    "order (bot/telegram/ordering.py, at most 64 at once) and questions are logged with a "
+    "group commit; what is left is that per-question work on the same two cores (see the "
+    "profile below).",
     "- End to end, peak RSS: the floor is the libraries. A fresh interpreter with "
     "`telegram.ext` peaks at about 37 MiB, with SQLAlchemy's asyncio ORM at about 57 MiB, "
     "so the bot cannot reach 1.5x the echo bot's ~45 MiB (68 MiB) while it keeps SQLAlchemy. "
