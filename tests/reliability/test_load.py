@@ -4,6 +4,7 @@ broadcast; every question answered once, replies fast, the broadcast complete wi
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -25,8 +26,9 @@ RECIPIENTS = 5_000
 SEND_RATE = 500
 P95_TARGET = 1.0  # seconds, on the 2-core machine
 # What the test enforces: a regression guard, not the target (see docs/reliability.md); loose,
-# because CI machines run other jobs beside this one.
-P95_BOUND = 60.0
+# because CI machines run other jobs beside this one. Handling one update at a time measured
+# p95 25-28 s here; chats side by side, 3-4 s.
+P95_BOUND = 15.0
 REPLY_TIMEOUT = 90.0
 
 
@@ -79,6 +81,7 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
         broadcast_done = time.monotonic() - started
         await emulator.wait_for_messages(STAFF_ID, 1, timeout=10)
         await emulator.wait_for_updates_confirmed(timeout=10)
+        bot_cpu = _cpu_seconds(bot.pid)
     finally:
         bot.terminate()
         assert await bot.wait() == 0
@@ -106,7 +109,8 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
     assert len(latencies) == RESIDENTS * QUESTIONS
     print(  # for `pytest -s`: the figures without `make reliability`
         f"\nload: reply latency p50 {p50:.3f} s, p95 {p95:.3f} s, max {worst:.3f} s; "
-        f"questions done after {questions_done:.1f} s, broadcast after {broadcast_done:.1f} s"
+        f"questions done after {questions_done:.1f} s, broadcast after {broadcast_done:.1f} s; "
+        f"bot CPU {bot_cpu} s"
     )
     assert p95 < P95_BOUND, f"p95 reply latency {p95:.2f} s"
     results.record(
@@ -122,6 +126,8 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
             "max_s": round(worst, 3),
             "p95_target_s": P95_TARGET,
             "questions_done_s": round(questions_done, 1),
+            "questions_per_s": round(RESIDENTS * QUESTIONS / questions_done, 1),
+            "bot_cpu_s": None if bot_cpu is None else round(bot_cpu, 1),
         },
     )
     results.record(
@@ -135,6 +141,16 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
             "drained_s": round(broadcast_done, 1),
         },
     )
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc; None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_per_second(times: list[float]) -> int:
