@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.content import STOCKHOLM, Content
@@ -216,3 +217,26 @@ async def test_timeline_text_shows_staff_changes(world: World) -> None:
     assert "hösten 2021" not in text  # the moved step lost its seasonal label
     english = (await world.residents.press(JOHN, "menu:timeline")).text
     assert "Open house in Balltorp" in english
+
+
+async def test_questions_asked_at_once_share_commits_and_each_is_stored_before_its_answer(
+    world: World,
+) -> None:
+    commits: list[object] = []
+    event.listen(world.engine.sync_engine, "commit", commits.append)
+    sessions = session_factory(world.engine)
+
+    async def ask(number: int) -> int:
+        caller = Caller(5_000 + number, private=True, language_code="sv")
+        await world.residents.ask(caller, f"varför flyttar arbetet? ({number})")
+        # Read at once on another connection: the question must already be committed.
+        async with sessions() as session:
+            stored = await session.scalar(
+                select(func.count()).where(Question.chat_id == caller.chat_id)
+            )
+        return int(stored or 0)
+
+    assert await asyncio.gather(*(ask(n) for n in range(30))) == [1] * 30
+    assert await world.count(Resident) == 30
+    # One commit per question made residents queue on SQLite's write lock under load.
+    assert len(commits) < 15
