@@ -77,6 +77,7 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         # the flood gate, the remembered answer and the ticket draft are per chat.
         .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     application: BotApplication = (builder if polling else builder.updater(None)).build()
@@ -180,13 +181,22 @@ async def _post_init(application: BotApplication) -> None:
     log.info("bot @%s is ready (%s)", application.bot.username, services.leadership.role)
 
 
-async def _post_shutdown(application: BotApplication) -> None:
-    """Close the long-lived services after the last update was handled."""
+async def _post_stop(application: BotApplication) -> None:
+    """Stop the scheduler and sender while the bot can still talk to Telegram.
+
+    This runs before `Application.shutdown()` closes the Bot API connections: a send in flight
+    finishes and its outcome is committed, instead of reaching Telegram unrecorded and going out
+    again after the restart.
+    """
     services = application.bot_data.services
     if services.leadership is not None:
         await services.leadership.stop()  # stops the runtime first, then frees the role
     elif services.delivery is not None:
         await services.delivery.stop()
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    """Close the long-lived services after the last update was handled."""
     await application.bot_data.services.close()
 
 

@@ -155,6 +155,8 @@ async def serve_webhook(application: BotApplication, stop: asyncio.Event) -> Non
             await runner.cleanup()
         if application.running:
             await application.stop()
+            if application.post_stop is not None:  # as run_polling does after stop()
+                await application.post_stop(application)
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)

@@ -8,6 +8,7 @@ OMRADESBOT_TEST_POSTGRES_URL is unset).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +81,13 @@ def settings(emulator: BotApiEmulator, bot_database: Database) -> Settings:
     )
 
 
-@pytest.fixture
-async def application(settings: Settings) -> AsyncIterator[BotApplication]:
-    """The real application, started the way run_polling starts it, polling the emulator."""
-    app = build_application(Services.create(settings))
+@asynccontextmanager
+async def started_app(services: Services) -> AsyncIterator[BotApplication]:
+    """The real application, started and stopped the way run_polling does, polling the emulator."""
+    app = build_application(services)
     await app.initialize()
     assert app.post_init is not None
+    assert app.post_stop is not None
     assert app.post_shutdown is not None
     assert app.updater is not None
     await app.post_init(app)
@@ -96,8 +98,16 @@ async def application(settings: Settings) -> AsyncIterator[BotApplication]:
     finally:
         await app.updater.stop()
         await app.stop()
+        await app.post_stop(app)
         await app.shutdown()
         await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def application(settings: Settings) -> AsyncIterator[BotApplication]:
+    """The real application polling the emulator."""
+    async with started_app(Services.create(settings)) as app:
+        yield app
 
 
 @dataclass

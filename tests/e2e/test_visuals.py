@@ -11,10 +11,9 @@ import pytest
 from bot.config import Settings
 from bot.content import STOCKHOLM
 from bot.services import Services
-from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.context import BotApplication
 from bot.visuals.png import MAX_CAPTION, PNG_SIGNATURE, png_dimensions
-from tests.e2e.conftest import TIMEOUT, Resident, labels
+from tests.e2e.conftest import TIMEOUT, Resident, labels, started_app
 from tests.emulator import BotApiEmulator, SentMessage
 
 # Between the spring 2021 survey and the autumn 2021 start of the article's timeline.
@@ -24,29 +23,10 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limits for uploads by a bot
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
-async def started(services: Services) -> AsyncIterator[BotApplication]:
-    """The application started the way run_polling starts it (as in conftest.application)."""
-    app = build_application(services)
-    await app.initialize()
-    assert app.post_init is not None
-    assert app.post_shutdown is not None
-    assert app.updater is not None
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
-
-
 @pytest.fixture
 async def winter_app(settings: Settings) -> AsyncIterator[BotApplication]:
     """The bot with its clock stopped in January 2021, when two milestones are still ahead."""
-    async for app in started(Services.create(settings, clock=lambda: WINTER_2021)):
+    async with started_app(Services.create(settings, clock=lambda: WINTER_2021)) as app:
         yield app
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from bot.config import Secret, Settings
 from bot.services import Services
-from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.context import BotApplication
+from tests.e2e.conftest import started_app
 from tests.emulator import BotApiEmulator, running_emulator
 from tests.reliability.results import Results, results_path
 
@@ -79,22 +79,9 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) 
 
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[BotApplication]:
-    """The real application, started as run_polling starts it, polling the emulator."""
-    app = build_application(Services.create(settings))
-    await app.initialize()
-    assert app.post_init is not None
-    assert app.post_shutdown is not None
-    assert app.updater is not None
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    await app.start()
-    try:
+    """The real application for `settings`, polling the emulator (tests.e2e.conftest)."""
+    async with started_app(Services.create(settings)) as app:
         yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
 
 
 class LogCapture(logging.Handler):
