@@ -12,7 +12,8 @@ import yaml
 from bot.cli import main
 from bot.config import Secret, Settings
 from bot.content import Content
-from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_about
+from tests.databases import Database
+from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in
 from tests.emulator import BotApiEmulator, SentMessage, User
 
 STAFF_CHAT = -100777
@@ -26,12 +27,12 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, db_file: Path, content_dir: Path) -> Settings:
+def settings(emulator: BotApiEmulator, bot_database: Database, content_dir: Path) -> Settings:
     """Two staff members, a staff group, and room for two open tickets per resident."""
     return Settings(
         telegram_token=Secret(TOKEN),
         telegram_api_url=emulator.base_url,
-        database_url=f"sqlite:///{db_file}",
+        database_url=bot_database.plain_url,
         content_dir=content_dir,
         staff_ids=frozenset({SV_STAFF, EN_STAFF}),
         staff_chat_id=STAFF_CHAT,
@@ -108,7 +109,7 @@ async def test_swedish_round_trip_by_replying_to_the_ticket(
     staff_group: dict[int, StaffMember],
     emulator: BotApiEmulator,
     content: Content,
-    db_file: Path,
+    bot_database: Database,
 ) -> None:
     texts = content.texts
     unknown = await anna.says("Vad kostar en pizza på torget?")
@@ -161,7 +162,7 @@ async def test_swedish_round_trip_by_replying_to_the_ticket(
     # /forget erases the ticket and blanks the question in the staff chat.
     confirm_forget = await anna.says("/glom")
     await anna.press(confirm_forget, "forget:yes")
-    assert rows_about(db_file, anna.chat_id)["tickets"] == 0
+    assert (await rows_in(bot_database, anna.chat_id))["tickets"] == 0
     staff_copy = next(m for m in emulator.messages(STAFF_CHAT) if m.message_id == ticket.message_id)
     assert "pizza" not in staff_copy.content
     assert staff_copy.content == texts.get("staff_ticket_erased", "sv", id=1)
