@@ -61,15 +61,6 @@ async def bot_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
-def db_file(bot_database: Database) -> Path:
-    """Where the bot's SQLite database lives, for tests that read the file itself."""
-    if bot_database.backend != "sqlite":
-        pytest.skip("reads the SQLite file directly")
-    assert bot_database.url.database is not None
-    return Path(bot_database.url.database)
-
-
-@pytest.fixture
 def settings(emulator: BotApiEmulator, bot_database: Database) -> Settings:
     """Settings pointing the bot at the emulator and a temporary database."""
     return Settings(
