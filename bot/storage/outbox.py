@@ -67,6 +67,15 @@ async def add_broadcast(session: AsyncSession, broadcast: Broadcast) -> Broadcas
     return broadcast
 
 
+async def _mark_queued(session: AsyncSession, broadcast: Broadcast) -> bool:
+    """Store a new broadcast (False when its dedupe_key was enqueued before) and mark it queued."""
+    if broadcast.id is None and await add_broadcast(session, broadcast) is None:
+        return False
+    broadcast.status = "queued"
+    await session.flush()
+    return True
+
+
 async def enqueue_broadcast(
     session: AsyncSession,
     broadcast: Broadcast,
@@ -81,12 +90,8 @@ async def enqueue_broadcast(
     a reminder can never go out twice. Duplicate recipients are sent once.
     """
     now = now or utcnow()
-    if broadcast.id is None:
-        stored = await add_broadcast(session, broadcast)
-        if stored is None:
-            return None
-    broadcast.status = "queued"
-    await session.flush()
+    if not await _mark_queued(session, broadcast):
+        return None
     seen: set[int] = set()
     rows = []
     for recipient in recipients:
@@ -122,12 +127,8 @@ async def enqueue_for_area(
     nothing, when a new broadcast's `dedupe_key` was enqueued before.
     """
     now = now or utcnow()
-    if broadcast.id is None:
-        stored = await add_broadcast(session, broadcast)
-        if stored is None:
-            return None
-    broadcast.status = "queued"
-    await session.flush()
+    if not await _mark_queued(session, broadcast):
+        return None
     columns = Delivery.__table__.c
     recipients = subscribers_of(broadcast.area).subquery()
     rows = select(

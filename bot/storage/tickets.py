@@ -80,6 +80,17 @@ async def ticket_for_message(
     )
 
 
+async def _open_ticket_locked(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    """The ticket if it is still open, its row locked (PostgreSQL) until the transaction ends."""
+    ticket = await session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return ticket if ticket is not None and ticket.status == "open" else None
+
+
 async def answer_ticket(
     session: AsyncSession,
     ticket_id: int,
@@ -92,13 +103,8 @@ async def answer_ticket(
 
     The row is locked (PostgreSQL) so two staff members answering at once cannot both win.
     """
-    ticket = await session.scalar(
-        select(Ticket)
-        .where(Ticket.id == ticket_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if ticket is None or ticket.status != "open":
+    ticket = await _open_ticket_locked(session, ticket_id)
+    if ticket is None:
         return None
     ticket.status = "answered"
     ticket.answer = answer
@@ -112,13 +118,8 @@ async def close_ticket(
     session: AsyncSession, ticket_id: int, *, now: dt.datetime | None = None
 ) -> Ticket | None:
     """Close an open ticket without an answer; None when missing or no longer open."""
-    ticket = await session.scalar(
-        select(Ticket)
-        .where(Ticket.id == ticket_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if ticket is None or ticket.status != "open":
+    ticket = await _open_ticket_locked(session, ticket_id)
+    if ticket is None:
         return None
     ticket.status = "closed"
     ticket.closed_at = now or utcnow()
