@@ -8,6 +8,7 @@ with a visible reason. Set but unreachable: they skip too, unless OMRADESBOT_REQ
   process (connect_args).
 - `postgres_database()`: a fresh database with a plain URL, for code that builds its own engine
   from a URL (`Services.create`, an `omradesbot run` subprocess).
+- `postgres_admin()`: a superuser connection to the server, e.g. to terminate the bot's sessions.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def sqlite_database(path: os.PathLike[str] | str) -> Database:
 
 
 @asynccontextmanager
-async def _admin() -> AsyncIterator[tuple[URL, asyncpg.Connection]]:
+async def postgres_admin() -> AsyncIterator[tuple[URL, asyncpg.Connection]]:
+    """The test server's URL and a superuser connection to it (skip or fail as CI says)."""
     raw = os.environ.get(POSTGRES_ENV)
     if not raw:
         pytest.skip(f"PostgreSQL tests skipped: set {POSTGRES_ENV} (CI uses {CI_URL})")
@@ -81,7 +83,7 @@ async def _admin() -> AsyncIterator[tuple[URL, asyncpg.Connection]]:
 @asynccontextmanager
 async def postgres_schema() -> AsyncIterator[Database]:
     """A fresh schema on the test server, dropped afterwards with everything in it."""
-    async with _admin() as (url, admin):
+    async with postgres_admin() as (url, admin):
         schema = f"t_{secrets.token_hex(6)}"
         await admin.execute(f'CREATE SCHEMA "{schema}"')
         try:
@@ -95,7 +97,7 @@ async def postgres_schema() -> AsyncIterator[Database]:
 @asynccontextmanager
 async def postgres_database() -> AsyncIterator[Database]:
     """A fresh database on the test server, reachable by a plain URL; dropped afterwards."""
-    async with _admin() as (url, admin):
+    async with postgres_admin() as (url, admin):
         name = f"t_{secrets.token_hex(6)}"
         await admin.execute(f'CREATE DATABASE "{name}"')
         try:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
-import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -22,9 +19,9 @@ from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import Broadcast, Delivery, Resident, Subscription
 from bot.storage.residents import subscriber_chat_ids
-from bot.storage.url import database_url
 from bot.telegram.messenger import PtbMessenger
 from scheduler.outbox import Renderer, Sender
+from tests.databases import postgres_schema
 from tests.emulator import BotApiEmulator
 
 # PTB 22 warns (an error under pytest) when a RetryAfter is built, unless it may use timedelta.
@@ -129,26 +126,12 @@ def make_sender(
 
 
 @asynccontextmanager
-async def postgres_database() -> AsyncIterator[AsyncEngine]:
-    """A migrated, throw-away schema on the test PostgreSQL server (skip or fail as CI says)."""
-    raw = os.environ.get("OMRADESBOT_TEST_POSTGRES_URL")
-    if not raw:
-        pytest.skip("PostgreSQL tests skipped: set OMRADESBOT_TEST_POSTGRES_URL")
-    url = database_url(raw)
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = await asyncpg.connect(dsn, timeout=5)
-    except (OSError, asyncpg.PostgresError) as error:
-        if os.environ.get("OMRADESBOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL unreachable: {error}")
-        pytest.skip(f"PostgreSQL unreachable: {error}")
-    schema = f"t_{secrets.token_hex(6)}"
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    engine = create_engine(url, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await upgrade(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await admin.close()
+async def migrated_postgres_engine() -> AsyncIterator[AsyncEngine]:
+    """An engine on a migrated, throw-away schema of the test PostgreSQL server."""
+    async with postgres_schema() as database:
+        engine = database.engine()
+        try:
+            await upgrade(engine)
+            yield engine
+        finally:
+            await engine.dispose()

@@ -12,7 +12,7 @@ from outbox_support import (
     delivery_statuses,
     enqueue,
     make_sender,
-    postgres_database,
+    migrated_postgres_engine,
     ptb_bot,
     sqlite_database,
 )
@@ -151,7 +151,7 @@ async def test_network_errors_are_retried_with_backoff_then_marked_failed(
 
 @pytest.mark.postgres
 async def test_the_sender_drains_a_broadcast_on_postgresql(content: Content) -> None:
-    async with postgres_database() as engine, running_emulator() as emulator:
+    async with migrated_postgres_engine() as engine, running_emulator() as emulator:
         sessions = session_factory(engine)
         chats = await add_subscribers(sessions, range(3000, 3040), "kallered", language="en")
         await emulator.block(3007, notify=False)

@@ -4,21 +4,16 @@ and every subscriber gets the broadcast."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.content import Content
 from bot.services import ContentBundle
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
-from bot.storage.url import database_url
 from scheduler.outbox import default_max_in_flight
+from tests.databases import postgres_admin, postgres_database
 from tests.e2e.outbox_support import add_subscribers, enqueue
 from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, start_bot_process
@@ -31,35 +26,12 @@ RATE = 300
 KILLS = 3
 
 
-@asynccontextmanager
-async def fresh_database() -> AsyncIterator[tuple[str, asyncpg.Connection]]:
-    """A new PostgreSQL database (plain URL for `omradesbot run`) and an admin connection."""
-    raw = os.environ.get("OMRADESBOT_TEST_POSTGRES_URL")
-    if not raw:
-        pytest.skip("PostgreSQL tests skipped: set OMRADESBOT_TEST_POSTGRES_URL")
-    url = database_url(raw)
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = await asyncpg.connect(dsn, timeout=5)
-    except (OSError, asyncpg.PostgresError) as error:
-        if os.environ.get("OMRADESBOT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL unreachable: {error}")
-        pytest.skip(f"PostgreSQL unreachable: {error}")
-    name = f"rel_{secrets.token_hex(6)}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False), admin
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 @pytest.mark.timeout(300)
 async def test_terminated_postgres_connections_pause_nothing_for_long(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
-    async with fresh_database() as (url, admin):
-        name = database_url(url).database
+    async with postgres_database() as database, postgres_admin() as (_, admin):
+        url, name = database.plain_url, database.url.database
         engine = create_engine(url)
         try:
             await upgrade(engine)
