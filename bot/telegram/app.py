@@ -24,6 +24,7 @@ from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
 from bot.telegram.messenger import PtbMessenger
 from bot.telegram.ordering import PerChatOrder
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.staff import register_staff_handlers
 from bot.telegram.tickets import register_ticket_handlers
 from scheduler.runtime import DeliveryRuntime
@@ -71,7 +72,8 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         Application.builder()
         .token(settings.require_token().reveal())
         .base_url(settings.telegram_api_url)
-        .connection_pool_size(BOT_API_CONNECTIONS)
+        .request(AiohttpRequest(BOT_API_CONNECTIONS))
+        .get_updates_request(AiohttpRequest())
         .context_types(CONTEXT_TYPES)
         # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
         # the flood gate, the remembered answer and the ticket draft are per chat.
