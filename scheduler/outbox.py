@@ -422,11 +422,13 @@ class Sender:
 
     async def _settle(self, batch: list[Outcome]) -> None:
         now = self._now()
+        sent = [(o.delivery_id, o.message_id) for o in batch if o.status == "sent"]
         async with self._sessions() as session, session.begin():
+            await store.mark_sent_many(session, sent, now=now)
             for outcome in batch:
                 if outcome.status == "sent":
-                    await store.mark_sent(session, outcome.delivery_id, outcome.message_id, now=now)
-                elif outcome.status == "blocked":
+                    continue
+                if outcome.status == "blocked":
                     await store.mark_blocked(
                         session, outcome.delivery_id, outcome.error or "", now=now
                     )

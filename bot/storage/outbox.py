@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import utcnow
@@ -306,6 +307,40 @@ async def mark_sent(
     """Record a successful send and the Telegram message id (for retract/correct)."""
     return await _settle(
         session, delivery_id, now, status="sent", sent_message_id=message_id, error=None
+    )
+
+
+async def mark_sent_many(
+    session: AsyncSession,
+    sent: Sequence[tuple[int, int | None]],
+    *,
+    now: dt.datetime | None = None,
+) -> None:
+    """Record many successful sends, (delivery id, message id) each, in one executemany.
+
+    The sender settles a whole group commit this way: one statement and one round trip to the
+    database instead of one per message.
+    """
+    if not sent:
+        return
+    now = now or utcnow()
+    # A Core executemany: unlike the ORM's bulk update by primary key, it does not fail when a
+    # resident's /forget deleted a row while its message was in flight.
+    deliveries = cast(Table, Delivery.__table__)
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.id == bindparam("delivery_id"))
+        .values(
+            status="sent",
+            error=None,
+            updated_at=now,
+            # None keeps what is stored, as mark_sent does.
+            sent_message_id=func.coalesce(bindparam("message_id"), deliveries.c.sent_message_id),
+        ),
+        [
+            {"delivery_id": delivery_id, "message_id": message_id}
+            for delivery_id, message_id in sent
+        ],
     )
 
 
