@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 
@@ -22,6 +23,7 @@ from bot.telegram.commands import set_command_menus
 from bot.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
+from bot.telegram.loop import new_event_loop
 from bot.telegram.messenger import PtbMessenger
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.request import AiohttpRequest
@@ -39,10 +41,9 @@ GROUP_ADDRESSED = -2  # drop group messages not meant for the bot
 GROUP_FLOOD = -1  # count every remaining message against the flood limit
 GROUP_MAIN = 0  # within a group, the first matching handler wins
 
-# Connections to the Bot API shared by the handlers and the outbox sender. httpcore's pool scans
-# every connection for each other one whenever a request starts or ends (quadratic), so PTB's
-# 256 cost more CPU than the sends themselves under load; 32 keep ~10x Telegram's send rate in
-# flight at 100 ms per request, and requests beyond them wait in the pool.
+# Connections to the Bot API shared by the handlers and the outbox sender (getUpdates has its
+# own): 32 keep ~10x Telegram's send rate in flight at 100 ms per request; requests beyond them
+# wait for a free one (PTB's pool timeout).
 BOT_API_CONNECTIONS = 32
 
 # How often the holder of the sender role re-reads reminders and scheduled broadcasts, which
@@ -90,7 +91,12 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
 
 def run_polling(application: BotApplication) -> None:
     """Answer updates by long polling until SIGINT/SIGTERM; start-up errors propagate."""
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    # PTB runs on the current event loop and closes it when polling ends.
+    asyncio.set_event_loop(new_event_loop())
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    finally:
+        asyncio.set_event_loop(None)
 
 
 def register_handlers(application: BotApplication, services: Services) -> None:

@@ -30,6 +30,7 @@ from bot.health import Role, check_readiness, liveness
 from bot.services import Services
 from bot.telegram.app import ALLOWED_UPDATES
 from bot.telegram.context import BotApplication
+from bot.telegram.loop import new_event_loop
 
 log = logging.getLogger(__name__)
 
@@ -173,4 +174,5 @@ def run_webhook(application: BotApplication) -> None:
                 loop.add_signal_handler(sig, stop.set)
         await serve_webhook(application, stop)
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(main())
