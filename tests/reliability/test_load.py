@@ -25,10 +25,11 @@ RECIPIENTS = 5_000
 # 500/s, and the emulator's log shows whether any one-second window went over it.
 SEND_RATE = 500
 P95_TARGET = 1.0  # seconds, on the 2-core machine
-# What the test enforces: a regression guard, not the target (see docs/reliability.md); loose,
-# because CI machines run other jobs beside this one. Handling one update at a time measured
-# p95 25-28 s here; chats side by side, 3-4 s.
-P95_BOUND = 15.0
+# What the test enforces: a regression guard, not the target (docs/reliability.md reports the
+# measured p95 against the target); loose, because CI machines run other jobs beside this one.
+# Measured here: one update at a time 25-28 s; chats side by side 3-5 s; with aiohttp, uvloop
+# and the lighter outbox sends 0.73-0.87 s.
+P95_BOUND = 2.5
 REPLY_TIMEOUT = 90.0
 
 
