@@ -9,15 +9,26 @@ with a visible reason. Set but unreachable: they skip too, unless OMRADESBOT_REQ
 - `postgres_database()`: a fresh database with a plain URL, for code that builds its own engine
   from a URL (`Services.create`, an `omradesbot run` subprocess).
 - `postgres_admin()`: a superuser connection to the server, e.g. to terminate the bot's sessions.
+- `private_postgres()`: a throw-away PostgreSQL server of the test's own (initdb, pg_ctl), for
+  tests that stop and start the server itself; the shared one serves other tests meanwhile.
+  Skips (or fails under OMRADESBOT_REQUIRE_POSTGRES=1) without the binaries or, as root,
+  without the `postgres` OS user that initdb insists on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import pwd
 import secrets
+import shutil
+import socket
+import stat
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -105,3 +116,162 @@ async def postgres_database() -> AsyncIterator[Database]:
         finally:
             # WITH (FORCE): a killed bot process may leave a session behind for a moment.
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- a private server -----------------------------------------------------------------------
+
+POSTGRES_BINARIES = "/usr/lib/postgresql/*/bin"
+POSTGRES_OS_USER = "postgres"
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_ENV}=1)")
+    pytest.skip(reason)
+
+
+def _postgres_bin() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (Debian layout), if any."""
+    found = [
+        path
+        for path in Path("/").glob(POSTGRES_BINARIES.lstrip("/"))
+        if (path / "initdb").is_file() and (path / "pg_ctl").is_file()
+    ]
+    versions = [path for path in found if path.parent.name.isdigit()]
+    return max(versions, key=lambda path: int(path.parent.name), default=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _reachable_temp_dir() -> str:
+    """A temp directory every user can traverse to (a root-only TMPDIR would lock postgres out)."""
+    base = Path(tempfile.gettempdir()).resolve()
+    if all(parent.stat().st_mode & stat.S_IXOTH for parent in [base, *base.parents]):
+        return str(base)
+    return "/tmp"  # world-traversable by definition; the directory made in it is 0700
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server that belongs to one test: stop and start it at will."""
+
+    bin_dir: Path
+    base: Path
+    port: int
+    run_as: list[str]
+
+    @property
+    def data_dir(self) -> Path:
+        """The cluster; its sockets and server.log live beside it in `base`."""
+        return self.base / "data"
+
+    @property
+    def url(self) -> str:
+        """A plain URL for the `postgres` database (trust authentication, no password)."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    async def _run(self, program: str, *args: str, check: bool = True) -> str:
+        """Run one PostgreSQL program as the server's OS user without blocking the loop."""
+        process = await asyncio.create_subprocess_exec(
+            *self.run_as,
+            str(self.bin_dir / program),
+            *args,
+            cwd=self.base,  # the OS user may not be allowed into the test's directory
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        text = output.decode(errors="replace")
+        if check and process.returncode != 0:
+            log = self.base / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{program} {' '.join(args)} failed:\n{text}\n{tail}")
+        return text
+
+    async def init(self) -> None:
+        """Create the cluster: trust authentication, no fsync (nothing here must survive)."""
+        await self._run(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+
+    async def start(self) -> None:
+        """Start the server on its port and return once it accepts connections (`-w`)."""
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base} -c fsync=off"
+        await self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.base / "server.log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
+
+    async def stop(self, mode: str = "fast") -> None:
+        """Stop the server; `fast` disconnects every client, as a restart by an operator does."""
+        await self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-m", mode, "stop")
+
+    async def kill(self) -> None:
+        """Stop the server if it runs, at once and without complaint (clean-up)."""
+        if (self.data_dir / "postmaster.pid").exists():
+            await self._run(
+                "pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "stop", check=False
+            )
+
+
+@asynccontextmanager
+async def private_postgres() -> AsyncIterator[PrivatePostgres]:
+    """A fresh, started PostgreSQL server on a free port; stopped and deleted afterwards."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        _skip_or_fail(
+            f"private PostgreSQL server unavailable: no initdb/pg_ctl in {POSTGRES_BINARIES}"
+        )
+    assert bin_dir is not None
+    run_as: list[str] = []
+    owner: pwd.struct_passwd | None = None
+    if os.geteuid() == 0:
+        # initdb refuses to run as root; the server runs as the OS user made for it.
+        runuser = shutil.which("runuser")
+        try:
+            owner = pwd.getpwnam(POSTGRES_OS_USER)
+        except KeyError:
+            owner = None
+        if owner is None or runuser is None:
+            _skip_or_fail(
+                f"private PostgreSQL server unavailable: running as root needs the "
+                f"{POSTGRES_OS_USER!r} OS user and runuser"
+            )
+        assert owner is not None
+        assert runuser is not None
+        run_as = [runuser, "-u", POSTGRES_OS_USER, "--"]
+    base = Path(tempfile.mkdtemp(prefix="omradesbot-pg-", dir=_reachable_temp_dir()))
+    server = PrivatePostgres(bin_dir, base, _free_port(), run_as)
+    try:
+        if owner is not None:
+            os.chown(base, owner.pw_uid, owner.pw_gid)
+        await server.init()
+        await server.start()
+        yield server
+    finally:
+        try:
+            await server.kill()
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
