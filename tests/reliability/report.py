@@ -107,6 +107,7 @@ def _faults(figures: dict[str, Any]) -> list[str]:
     flaky = _get(figures, "faults", "flaky_bot_api")
     locked = _get(figures, "faults", "sqlite_locked")
     postgres = _get(figures, "faults", "postgres_connections_killed")
+    restarted = _get(figures, "faults", "postgres_restarted")
     kill = _get(figures, "faults", "sigterm_sigkill")
     lines = ["## Faults", ""]
     lines += [
@@ -122,6 +123,8 @@ def _faults(figures: dict[str, Any]) -> list[str]:
         "",
         f"- SQLite locked by another program: {_kv(locked)}",
         f"- PostgreSQL, the bot's connections terminated (`pg_terminate_backend`): {_kv(postgres)}",
+        f"- PostgreSQL restarted (`pg_ctl stop -m fast`, then start) mid-broadcast: "
+        f"{_kv(restarted)}",
         "",
         "**Promise:** SIGTERM during a broadcast drains and hands over cleanly; SIGKILL loses "
         "nothing and repeats at most the in-flight window (docs/delivery.md).",
