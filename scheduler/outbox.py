@@ -405,9 +405,18 @@ class Sender:
                 batch.append(self._outcomes.get_nowait())
             try:
                 await self._settle(batch)
-            except Exception:
-                # The rows stay 'sending' and are resent after a restart; never silently dropped.
-                log.exception("could not record %d delivery outcomes", len(batch))
+            except Exception as exc:
+                # Kept and tried again each second; if the process dies first, the rows stay
+                # 'sending' and are resent after a restart: never silently dropped.
+                if isinstance(exc, DATABASE_ERRORS):
+                    log.warning(
+                        "could not record %d delivery outcomes, database unavailable (%s); "
+                        "retrying in 1 s",
+                        len(batch),
+                        _first_line(exc),
+                    )
+                else:
+                    log.exception("could not record %d delivery outcomes", len(batch))
                 await self._clock.sleep(1.0)
                 for outcome in batch:
                     self._outcomes.put_nowait(outcome)
