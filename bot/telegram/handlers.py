@@ -17,7 +17,7 @@ from bot.flood import Verdict
 from bot.residents import Caller
 from bot.telegram.context import BotContext
 from bot.telegram.filters import without_mention
-from bot.telegram.keyboards import inline_keyboard
+from bot.telegram.messenger import send_plain_text
 from bot.telegram.visuals import send_calendar_file, send_timeline_picture
 from bot.visuals.calendar import ICS_PREFIX
 
@@ -45,9 +45,7 @@ async def send(update: Update, context: BotContext, replies: Reply | Iterable[Re
     chat = update.effective_chat
     assert chat is not None
     for reply in (replies,) if isinstance(replies, Reply) else replies:
-        await context.bot.send_message(
-            chat.id, reply.text, reply_markup=inline_keyboard(reply), parse_mode=None
-        )
+        await send_plain_text(context.bot, chat.id, reply.text, reply.buttons)
 
 
 def remember_reply(update: Update, context: BotContext, reply: Reply) -> None:

@@ -49,58 +49,69 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-class PtbMessenger:
-    """Sends through a PTB Bot's connection; every Telegram failure becomes an outbox error.
+async def send_plain_text(bot: Bot, chat_id: int, text: str, buttons: Buttons = ()) -> int:
+    """sendMessage as plain text (never markup) with optional buttons; Telegram's message id.
 
-    The calls go straight to the bot's request object (`BaseRequest.post`), the step PTB's
-    own methods end in, skipping what the outbox does not need: building PTB objects for the
-    arguments and parsing Telegram's answer into a `Message` (only its id is kept). Under a
-    broadcast that was about a third of each send's CPU. PTB documents `Bot.request` as not
+    The call goes straight to the bot's request object (`BaseRequest.post`), the step PTB's
+    own methods end in, skipping what no caller here needs: PTB objects built for the
+    arguments and Telegram's answer parsed into a `Message` of which only the id is used.
+    Under load that was about a third of each send's CPU. PTB documents `Bot.request` as not
     for manual use because such calls bypass its `Defaults` and its rate limiter; this bot
-    uses neither (scheduler/ratelimit.py paces the outbox). Errors are PTB's own, so 429, 403
-    and 400 are told apart exactly as for any PTB call.
+    uses neither (scheduler/ratelimit.py paces the outbox). Failures are PTB's own
+    `TelegramError`s, exactly as from `Bot.send_message`.
     """
+    message = await _post(
+        bot,
+        "sendMessage",
+        {"chat_id": chat_id, "text": text, "reply_markup": inline_keyboard(buttons)},
+    )
+    message_id = message.get("message_id") if isinstance(message, dict) else None
+    if not isinstance(message_id, int):
+        raise TelegramError("Telegram answered sendMessage without a message id")
+    return message_id
+
+
+class PtbMessenger:
+    """Sends through a PTB Bot's connection; every Telegram failure becomes an outbox error."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
     async def send_text(self, chat_id: int, text: str, buttons: Buttons = ()) -> int:
         """Send plain text with optional buttons; return Telegram's message id."""
-        message = await self._post(
-            "sendMessage",
-            {"chat_id": chat_id, "text": text, "reply_markup": inline_keyboard(buttons)},
-        )
-        message_id = message.get("message_id") if isinstance(message, dict) else None
-        if not isinstance(message_id, int):
-            raise PermanentSendError("Telegram answered sendMessage without a message id")
-        return message_id
+        try:
+            return await send_plain_text(self._bot, chat_id, text, buttons)
+        except TelegramError as exc:
+            raise _translate(exc) from exc
 
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, buttons: Buttons = ()
     ) -> None:
         """Replace a sent message's text, keeping (or setting) its buttons."""
-        await self._post(
-            "editMessageText",
-            {
-                "chat_id": chat_id,
-                "message_id": message_id,
-                "text": text,
-                "reply_markup": inline_keyboard(buttons),
-            },
-        )
+        parameters = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "text": text,
+            "reply_markup": inline_keyboard(buttons),
+        }
+        try:
+            await _post(self._bot, "editMessageText", parameters)
+        except TelegramError as exc:
+            raise _translate(exc) from exc
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         """Delete a sent message."""
-        await self._post("deleteMessage", {"chat_id": chat_id, "message_id": message_id})
-
-    async def _post(self, method: str, parameters: dict[str, object]) -> object:
-        data = RequestData(
-            [RequestParameter.from_input(k, v) for k, v in parameters.items() if v is not None]
-        )
         try:
-            return await self._bot.request.post(f"{self._bot.base_url}/{method}", data)
+            await _post(self._bot, "deleteMessage", {"chat_id": chat_id, "message_id": message_id})
         except TelegramError as exc:
             raise _translate(exc) from exc
+
+
+async def _post(bot: Bot, method: str, parameters: dict[str, object]) -> object:
+    data = RequestData(
+        [RequestParameter.from_input(k, v) for k, v in parameters.items() if v is not None]
+    )
+    return await bot.request.post(f"{bot.base_url}/{method}", data)
 
 
 def _translate(exc: TelegramError) -> Exception:
