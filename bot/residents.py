@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -118,6 +119,39 @@ def language_from_telegram(code: str | None) -> Lang:
     return "en" if code and code.lower().startswith("en") else DEFAULT_LANG
 
 
+class ChosenLanguages:
+    """The language each recently seen resident chose (None: follows Telegram's hint).
+
+    Reading it from the database for every message cost about as much CPU as the rest of an
+    answer (docs/reliability.md). Only a process that is the database's sole writer may keep it:
+    every change then goes through this process (`set_language`, `forget`). Bounded: the least
+    recently seen chats are dropped first, and a dropped chat is simply read again.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = limit
+        self._languages: OrderedDict[int, Lang | None] = OrderedDict()
+
+    def __contains__(self, chat_id: int) -> bool:
+        return chat_id in self._languages
+
+    def get(self, chat_id: int) -> Lang | None:
+        """The remembered choice (call only for a chat that is `in` this)."""
+        self._languages.move_to_end(chat_id)
+        return self._languages[chat_id]
+
+    def remember(self, chat_id: int, language: Lang | None) -> None:
+        """Keep a chat's choice, dropping the least recently seen chat when full."""
+        self._languages[chat_id] = language
+        self._languages.move_to_end(chat_id)
+        if len(self._languages) > self._limit:
+            self._languages.popitem(last=False)
+
+    def forget(self, chat_id: int) -> None:
+        """Drop a chat (after /forget: nothing about the resident is kept, here either)."""
+        self._languages.pop(chat_id, None)
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who wrote: the chat to answer (and the only thing stored) and Telegram's language hint.
@@ -146,13 +180,17 @@ class Residents:
         flood: FloodGate,
         *,
         retention: dt.timedelta,
+        sole_writer: bool = False,
     ) -> None:
+        """`sole_writer`: no other process changes this database (SQLite's instance lock), so
+        the language a resident chose may be remembered instead of read for every message."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
         self._flood = flood
         self._retention = retention
         self._questions = questions.QuestionLog(sessions)
+        self._chosen = ChosenLanguages() if sole_writer else None
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -167,11 +205,16 @@ class Residents:
         """The language to answer in: the resident's choice, else Telegram's hint."""
         if not caller.private:
             return caller.hinted_language
+        if self._chosen is not None and caller.chat_id in self._chosen:
+            return self._chosen.get(caller.chat_id) or caller.hinted_language
         async with self._sessions() as session:
             resident = await store.get_resident(session, caller.chat_id)
+        chosen = None
         if resident is not None and resident.language_chosen and resident.language in LANGUAGES:
-            return resident.language
-        return caller.hinted_language
+            chosen = resident.language
+        if self._chosen is not None:
+            self._chosen.remember(caller.chat_id, chosen)
+        return chosen or caller.hinted_language
 
     def _private_only(self, lang: Lang) -> Reply:
         return Reply(self._t("private_only", lang))
@@ -303,6 +346,8 @@ class Residents:
             return self._private_only(lang)
         async with self._sessions.begin() as session:
             await store.set_language(session, caller.chat_id, chosen, now=self._clock())
+        if self._chosen is not None:
+            self._chosen.remember(caller.chat_id, chosen)
         return Reply(self._t("language_set", chosen))
 
     # --- privacy ------------------------------------------------------------------------------
@@ -366,6 +411,8 @@ class Residents:
         async with self._sessions.begin() as session:
             await privacy.forget_resident(session, caller.chat_id)
         self._flood.forget(caller.chat_id)
+        if self._chosen is not None:
+            self._chosen.forget(caller.chat_id)
         log.info("a resident asked to be forgotten; their rows are deleted")
         return Reply(self._t("forgotten", lang))
 

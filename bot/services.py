@@ -141,6 +141,8 @@ class Services:
             clock,
             flood,
             retention=dt.timedelta(days=settings.question_retention_days),
+            # One process per SQLite file (bot/instance_lock.py); PostgreSQL may have several.
+            sole_writer=engine.dialect.name == "sqlite",
         )
         tickets = Tickets(sessions, content, residents, settings, clock)
         return cls(settings, content, engine, sessions, clock, flood, residents, tickets=tickets)

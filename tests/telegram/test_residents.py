@@ -87,6 +87,45 @@ async def test_language_follows_telegram_until_chosen(world: World) -> None:
     assert await world.residents.language(GROUP) == "sv"
 
 
+async def test_the_sole_writer_remembers_chosen_languages_and_never_a_stale_one(
+    world: World, holder: ContentHolder
+) -> None:
+    residents = Residents(
+        session_factory(world.engine),
+        holder,
+        world.clock,
+        FloodGate(20, world.clock),
+        retention=dt.timedelta(days=90),
+        sole_writer=True,
+    )
+    reads: list[str] = []
+
+    def count_reads(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "residents" in statement:
+            reads.append(statement)
+
+    event.listen(world.engine.sync_engine, "before_cursor_execute", count_reads)
+    try:
+        dialogue = holder.current.dialogue
+        await residents.set_language(ANNA, "en")
+        for turn in range(5):
+            if turn == 1:
+                reads.clear()  # from the second message on, nothing more to read
+            await residents.ask(ANNA, "varför flyttar arbetet?")
+            await residents.ask(JOHN, "why does the work move?")
+            assert await residents.unknown_command(ANNA) == dialogue.unknown_command("en")
+            assert await residents.unknown_command(JOHN) == dialogue.unknown_command("en")
+        assert reads == []
+        await residents.set_language(ANNA, "sv")
+        assert await residents.unknown_command(ANNA) == dialogue.unknown_command("sv")
+        await residents.forget(ANNA)
+        # Forgotten: Telegram's hint again, not the choice that was erased.
+        anna_in_english = Caller(ANNA.chat_id, language_code="en")
+        assert await residents.unknown_command(anna_in_english) == dialogue.unknown_command("en")
+    finally:
+        event.remove(world.engine.sync_engine, "before_cursor_execute", count_reads)
+
+
 async def test_questions_are_logged_with_topic_score_and_answered(
     world: World, content: Content
 ) -> None:
