@@ -449,10 +449,15 @@ def run_import(args: argparse.Namespace) -> int:
 
     from bot.config import Settings  # noqa: PLC0415
     from bot.errors import StorageError  # noqa: PLC0415
+    from bot.instance_lock import instance_lock  # noqa: PLC0415
     from bot.storage.engine import create_engine  # noqa: PLC0415
     from bot.storage.transfer import import_data, read_lines  # noqa: PLC0415
+    from bot.storage.url import database_url  # noqa: PLC0415
 
     settings = Settings.from_env()
+    # A running bot on the same SQLite file would not see the rows change under it (it keeps
+    # residents' languages in memory, its jobs and outbox run on), so import waits for it to stop.
+    lock = instance_lock(database_url(settings.database_url))
 
     async def load(handle: TextIO) -> None:
         engine = create_engine(settings.database_url)
@@ -466,6 +471,8 @@ def run_import(args: argparse.Namespace) -> int:
         )
 
     try:
+        if lock is not None:
+            lock.acquire()
         if args.file == "-":
             asyncio.run(load(sys.stdin))
         else:
@@ -474,6 +481,9 @@ def run_import(args: argparse.Namespace) -> int:
     except (StorageError, OSError) as exc:
         print(f"omradesbot: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    finally:
+        if lock is not None:
+            lock.release()
     return EXIT_OK
 
 

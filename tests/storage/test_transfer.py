@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
+from bot.instance_lock import instance_lock
 from bot.storage import create_engine, upgrade
 from bot.storage.models import (
     Broadcast,
@@ -25,6 +26,7 @@ from bot.storage.models import (
     TicketMessage,
 )
 from bot.storage.transfer import tables
+from bot.storage.url import database_url
 from tests.databases import postgres_database
 
 UTC = dt.UTC
@@ -275,6 +277,27 @@ async def test_import_refuses_a_database_with_data_unless_forced(
     assert "--force" in err
     assert await omradesbot("import", "--force", str(export)) == 0
     assert await snapshot(url) == before
+
+
+async def test_import_waits_for_a_bot_running_on_the_same_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await fill(engine)
+    await engine.dispose()
+    export = tmp_path / "export.jsonl"
+    use_database(monkeypatch, url)
+    assert await omradesbot("export", str(export)) == 0
+    before = await snapshot(url)
+    running = instance_lock(database_url(url))
+    assert running is not None
+    with running:  # what `omradesbot run` holds for its lifetime
+        assert await omradesbot("import", "--force", str(export)) == 1
+    assert "another omradesbot process" in capsys.readouterr().err
+    assert await snapshot(url) == before
+    assert await omradesbot("import", "--force", str(export)) == 0
 
 
 async def test_import_refuses_other_revisions_and_files_that_are_no_export(
