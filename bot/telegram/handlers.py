@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.dialogue import MENU_TIMELINE, Reply
@@ -188,6 +188,10 @@ async def button(update: Update, context: BotContext) -> None:
 
 async def report_error(update: object, context: BotContext) -> None:
     """Log a handler failure with its traceback, then apologise to the resident."""
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling hit a dropped connection or a timeout; PTB polls again by itself.
+        log.warning("polling the Bot API failed, trying again: %s", context.error)
+        return
     log.error(
         "handling update %s failed",
         update.update_id if isinstance(update, Update) else None,
