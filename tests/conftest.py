@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.content import Content, load_content
+from bot.telegram.logs import CHATTY_LOGGERS, PRIVATE_LOGGERS
 from tests.databases import BACKENDS, Database, postgres_schema, sqlite_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,19 @@ def _copy_content(target: Path, *, minimal: bool) -> Path:
     if minimal:
         shutil.copyfile(MIN_FAQ, target / "faq.yaml")
     return target
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Undo what `configure_logging` (called by some tests) does to the process's loggers."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    named = {name: logging.getLogger(name).level for name in CHATTY_LOGGERS + PRIVATE_LOGGERS}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in named.items():
+        logging.getLogger(name).setLevel(old)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,11 @@ LOG_FORMATS = ("text", "json")
 
 # These log every request URL (with the token inside) at INFO or DEBUG.
 CHATTY_LOGGERS = ("httpx", "httpcore")
+# These log residents' data at DEBUG: PTB whole updates and every call's parameters (chat ids,
+# names, the text of questions), aiosqlite every statement with its parameters. They stay at
+# INFO whatever the level, so no log line holds a resident's id or words (docs/reliability.md,
+# /forget) and OMRADESBOT_LOG_LEVEL=DEBUG shows the bot's own debugging only.
+PRIVATE_LOGGERS = ("telegram", "aiosqlite")
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -104,4 +109,6 @@ def configure_logging(
     root.setLevel(level)
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in PRIVATE_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     return handler

@@ -195,6 +195,9 @@ def _data(figures: dict[str, Any]) -> list[str]:
         "",
         f"- /forget after a journey writing to every table: {_kv(section.get('forget'))}. Logs "
         "name chats by a keyed pseudonym where they need to (`bot/logids.py`).",
+        f"- The same with `OMRADESBOT_LOG_LEVEL=DEBUG`: {_kv(section.get('forget_debug'))}. "
+        "python-telegram-bot and aiosqlite, which log updates and SQL parameters at DEBUG, stay "
+        "at INFO (`bot/telegram/logs.py`).",
         f"- Migration from revision {migration.get('from_revision', '?')} to "
         f"{migration.get('to_revision', '?')}: rows preserved per table "
         f"{migration.get('rows_preserved', MISSING)} "

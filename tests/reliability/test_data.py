@@ -3,13 +3,17 @@ first release upgrades to head without losing a row."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.storage.migrate import current_revision, head_revision, upgrade
+from bot.telegram.logs import configure_logging
 from tests.emulator import BotApiEmulator, SentMessage, User
-from tests.reliability.conftest import STAFF_ID, LogCapture, bot_settings, running_app
+from tests.reliability.conftest import STAFF_ID, TOKEN, bot_settings, running_app
 from tests.reliability.fixtures.build_first_release import FIRST_REVISION
 from tests.reliability.fixtures.build_first_release import TARGET as FIRST_RELEASE_DB
 from tests.reliability.results import Results
@@ -44,8 +48,29 @@ async def press(emulator: BotApiEmulator, user: User, message: SentMessage, pref
     await emulator.wait_for_messages(user.id, before + 1, timeout=10)
 
 
+@pytest.fixture(params=["INFO", "DEBUG"])
+def bot_logs(request: pytest.FixtureRequest) -> Logs:
+    """Everything the bot logs, configured as `omradesbot run` does at INFO, then at DEBUG
+    (tests/conftest.py restores the loggers afterwards)."""
+    stream = io.StringIO()
+    configure_logging(request.param, secrets=[TOKEN], stream=stream)
+    return Logs(request.param, stream)
+
+
+class Logs:
+    """The log lines of one test, at one level."""
+
+    def __init__(self, level: str, stream: io.StringIO) -> None:
+        self.level = level
+        self._stream = stream
+
+    @property
+    def lines(self) -> list[str]:
+        return self._stream.getvalue().splitlines()
+
+
 async def test_forget_leaves_no_row_and_no_log_line_with_the_residents_id(
-    tmp_path: Path, emulator: BotApiEmulator, info_logs: LogCapture, results: Results
+    tmp_path: Path, emulator: BotApiEmulator, bot_logs: Logs, results: Results
 ) -> None:
     database = tmp_path / "bot.db"
     staff = emulator.user(STAFF_ID, language_code="sv")
@@ -82,16 +107,17 @@ async def test_forget_leaves_no_row_and_no_log_line_with_the_residents_id(
         await emulator.wait_for_updates_confirmed(timeout=10)
     left = mentions(database, CHAT_ID)
     assert not left, f"rows still mention the resident: {left}"
-    logged = [line for line in info_logs.lines if str(CHAT_ID) in line]
+    lines = bot_logs.lines
+    logged = [line for line in lines if str(CHAT_ID) in line]
     assert not logged, f"log lines with the resident's id: {logged}"
-    assert info_logs.lines, "the capture saw nothing: it would prove nothing"
+    assert lines, "the capture saw nothing: it would prove nothing"
     results.record(
         "data",
-        "forget",
+        "forget" if bot_logs.level == "INFO" else "forget_debug",
         {
             "tables_scanned": len(table_rows(database)),
             "rows_left": 0,
-            "log_lines_at_info": len(info_logs.lines),
+            f"log_lines_at_{bot_logs.level.lower()}": len(lines),
             "log_lines_with_id": 0,
         },
     )

@@ -60,3 +60,18 @@ def test_configure_logging_masks_quietens_http_and_replaces_itself(restore_root:
     assert logging.getLogger("httpcore").level == logging.WARNING
     logging.getLogger("bot.test").info("token %s here", TOKEN)
     assert stream.getvalue().strip().endswith(f"token {MASK} here")
+
+
+def test_debug_logging_keeps_residents_data_out_of_library_logs(restore_root: None) -> None:
+    stream = io.StringIO()
+    configure_logging("DEBUG", secrets=[TOKEN], stream=stream)
+    # PTB logs whole updates and call parameters at DEBUG, aiosqlite every SQL parameter.
+    logging.getLogger("telegram.ext.Application").debug("update {'chat': {'id': 4711}}")
+    logging.getLogger("telegram.Bot").debug("Calling sendMessage with {'chat_id': 4711}")
+    logging.getLogger("aiosqlite").debug("executing partial(execute, 'SELECT', (4711,))")
+    logging.getLogger("bot.outbox").debug("the bot's own debugging still shows")
+    logging.getLogger("telegram.ext.Updater").info("Starting polling")
+    logged = stream.getvalue()
+    assert "4711" not in logged
+    assert "the bot's own debugging still shows" in logged
+    assert "Starting polling" in logged
