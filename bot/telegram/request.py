@@ -58,6 +58,8 @@ class AiohttpRequest(BaseRequest):
                 timeout=aiohttp.ClientTimeout(total=None),
                 # The Bot API sets no cookies worth keeping; redirects are refused per call.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # An outbound proxy from HTTPS_PROXY / NO_PROXY, as PTB's httpx backend reads.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
