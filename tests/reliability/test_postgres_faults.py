@@ -10,11 +10,9 @@ import pytest
 
 from bot.content import Content
 from bot.services import ContentBundle
-from bot.storage.engine import create_engine, session_factory
-from bot.storage.migrate import upgrade
 from scheduler.outbox import default_max_in_flight
 from tests.databases import postgres_admin, postgres_database
-from tests.e2e.outbox_support import add_subscribers, enqueue
+from tests.e2e.outbox_support import queue_broadcast_to
 from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, start_bot_process
 from tests.reliability.results import Results
@@ -32,16 +30,9 @@ async def test_terminated_postgres_connections_pause_nothing_for_long(
 ) -> None:
     async with postgres_database() as database, postgres_admin() as (_, admin):
         url, name = database.plain_url, database.url.database
-        engine = create_engine(url)
-        try:
-            await upgrade(engine)
-            sessions = session_factory(engine)
-            chats = await add_subscribers(
-                sessions, range(60_000_000, 60_000_000 + RECIPIENTS), "balltorp"
-            )
-            await enqueue(sessions, "balltorp", "Möte", staff_chat_id=STAFF_ID)
-        finally:
-            await engine.dispose()
+        chats = await queue_broadcast_to(
+            url, range(60_000_000, 60_000_000 + RECIPIENTS), staff_chat_id=STAFF_ID
+        )
         dialogue = ContentBundle.build(content).dialogue
         question = content.faq[0].questions["sv"][0]
         answer, apology = dialogue.answer(question, "sv").text, dialogue.apology("sv").text

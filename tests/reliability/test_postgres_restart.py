@@ -18,11 +18,9 @@ from bot.config import Settings
 from bot.content import Content
 from bot.leadership import election_interval
 from bot.services import ContentBundle
-from bot.storage.engine import create_engine, session_factory
-from bot.storage.migrate import upgrade
 from scheduler.outbox import default_max_in_flight
 from tests.databases import private_postgres
-from tests.e2e.outbox_support import add_subscribers, enqueue
+from tests.e2e.outbox_support import queue_broadcast_to
 from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, start_bot_process
 from tests.reliability.results import Results
@@ -51,16 +49,9 @@ async def test_restarted_postgres_pauses_the_outbox_and_loses_nothing(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
     async with private_postgres() as server:
-        engine = create_engine(server.url)
-        try:
-            await upgrade(engine)
-            sessions = session_factory(engine)
-            chats = await add_subscribers(
-                sessions, range(61_000_000, 61_000_000 + RECIPIENTS), "balltorp"
-            )
-            await enqueue(sessions, "balltorp", "Möte", staff_chat_id=STAFF_ID)
-        finally:
-            await engine.dispose()
+        chats = await queue_broadcast_to(
+            server.url, range(61_000_000, 61_000_000 + RECIPIENTS), staff_chat_id=STAFF_ID
+        )
         dialogue = ContentBundle.build(content).dialogue
         question = content.faq[0].questions["sv"][0]
         answer, apology = dialogue.answer(question, "sv").text, dialogue.apology("sv").text

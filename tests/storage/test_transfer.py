@@ -257,9 +257,10 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(
     assert await snapshot(target) == original
 
 
-async def test_import_refuses_a_database_with_data_unless_forced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def exported_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, Path, dict[str, list[dict[str, Any]]]]:
+    """A filled SQLite database as the bot's, its export file, and a snapshot of its rows."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     engine = create_engine(url)
     await upgrade(engine)
@@ -268,7 +269,13 @@ async def test_import_refuses_a_database_with_data_unless_forced(
     export = tmp_path / "export.jsonl"
     use_database(monkeypatch, url)
     assert await omradesbot("export", str(export)) == 0
-    before = await snapshot(url)
+    return url, export, await snapshot(url)
+
+
+async def test_import_refuses_a_database_with_data_unless_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, export, before = await exported_sqlite(tmp_path, monkeypatch)
 
     assert await omradesbot("import", str(export)) == 1
     err = capsys.readouterr().err
@@ -282,15 +289,7 @@ async def test_import_refuses_a_database_with_data_unless_forced(
 async def test_import_waits_for_a_bot_running_on_the_same_sqlite_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    engine = create_engine(url)
-    await upgrade(engine)
-    await fill(engine)
-    await engine.dispose()
-    export = tmp_path / "export.jsonl"
-    use_database(monkeypatch, url)
-    assert await omradesbot("export", str(export)) == 0
-    before = await snapshot(url)
+    url, export, before = await exported_sqlite(tmp_path, monkeypatch)
     running = instance_lock(database_url(url))
     assert running is not None
     with running:  # what `omradesbot run` holds for its lifetime
