@@ -120,11 +120,22 @@ async def test_an_outbound_proxy_from_the_environment_is_used(
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
+    url = f"http://bot-api.invalid/bot{TOKEN}/getMe"
     request = AiohttpRequest()
     await request.initialize()
     try:
-        assert await request.post(f"http://bot-api.invalid/bot{TOKEN}/getMe") is True
+        assert await request.post(url) is True
+        assert seen == [f"bot-api.invalid/bot{TOKEN}/getMe"]
+        # NO_PROXY names the host: straight there (it does not exist, so that fails).
+        monkeypatch.setenv("NO_PROXY", "bot-api.invalid")
+        direct = AiohttpRequest()
+        await direct.initialize()
+        try:
+            with pytest.raises(NetworkError):
+                await direct.post(url)
+        finally:
+            await direct.shutdown()
+        assert len(seen) == 1
     finally:
         await request.shutdown()
         await runner.cleanup()
-    assert seen == [f"bot-api.invalid/bot{TOKEN}/getMe"]
