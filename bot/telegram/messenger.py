@@ -30,7 +30,7 @@ _GONE_MARKERS = (
 )
 
 
-def inline_keyboard(buttons: Buttons) -> dict[str, object] | None:
+def inline_keyboard_json(buttons: Buttons) -> dict[str, object] | None:
     """Rows of core Buttons as Telegram's inline keyboard (Bot API JSON); None for no buttons."""
     if not buttons:
         return None
@@ -63,7 +63,7 @@ async def send_plain_text(bot: Bot, chat_id: int, text: str, buttons: Buttons = 
     message = await _post(
         bot,
         "sendMessage",
-        {"chat_id": chat_id, "text": text, "reply_markup": inline_keyboard(buttons)},
+        {"chat_id": chat_id, "text": text, "reply_markup": inline_keyboard_json(buttons)},
     )
     message_id = message.get("message_id") if isinstance(message, dict) else None
     if not isinstance(message_id, int):
@@ -92,7 +92,7 @@ class PtbMessenger:
             "chat_id": chat_id,
             "message_id": message_id,
             "text": text,
-            "reply_markup": inline_keyboard(buttons),
+            "reply_markup": inline_keyboard_json(buttons),
         }
         try:
             await _post(self._bot, "editMessageText", parameters)
