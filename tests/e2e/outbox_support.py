@@ -125,27 +125,6 @@ def make_sender(
     )
 
 
-async def queue_broadcast_to(
-    url: str,
-    chat_ids: Iterable[int],
-    *,
-    area: str = "balltorp",
-    text: str = "Möte",
-    staff_chat_id: int | None = STAFF_CHAT,
-) -> list[int]:
-    """Migrate the database at `url`, subscribe `chat_ids` to `area` and queue one broadcast
-    to them, reported to `staff_chat_id`; returns the chat ids."""
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        sessions = session_factory(engine)
-        chats = await add_subscribers(sessions, chat_ids, area)
-        await enqueue(sessions, area, text, staff_chat_id=staff_chat_id)
-    finally:
-        await engine.dispose()
-    return chats
-
-
 @asynccontextmanager
 async def migrated_postgres_engine() -> AsyncIterator[AsyncEngine]:
     """An engine on a migrated, throw-away schema of the test PostgreSQL server."""

@@ -6,18 +6,24 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bot.storage.engine import session_factory
-from tests.e2e.outbox_support import add_subscribers, enqueue, sqlite_database
+from bot.storage.engine import create_engine, session_factory
+from bot.storage.migrate import upgrade
+from tests.e2e.outbox_support import add_subscribers, enqueue
 from tests.reliability.conftest import STAFF_ID
 
 
-async def prepare_broadcast(database: Path, recipients: range, text: str) -> list[int]:
-    """A migrated SQLite file with `recipients` subscribed to Balltorp and one broadcast queued
-    to them (reported to the staff member); returns the recipients' chat ids."""
-    async with sqlite_database(database) as engine:
+async def prepare_broadcast(database: Path | str, recipients: range, text: str) -> list[int]:
+    """A migrated database (an SQLite file, or a URL) with `recipients` subscribed to Balltorp and
+    one broadcast queued to them (reported to the staff member); returns their chat ids."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
         sessions = session_factory(engine)
         chats = await add_subscribers(sessions, recipients, "balltorp")
         await enqueue(sessions, "balltorp", text, staff_chat_id=STAFF_ID)
+    finally:
+        await engine.dispose()
     return chats
 
 

@@ -12,10 +12,10 @@ from bot.content import Content
 from bot.services import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import postgres_admin, postgres_database
-from tests.e2e.outbox_support import queue_broadcast_to
 from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, start_bot_process
 from tests.reliability.results import Results
+from tests.reliability.support import prepare_broadcast
 
 pytestmark = pytest.mark.postgres
 
@@ -30,9 +30,7 @@ async def test_terminated_postgres_connections_pause_nothing_for_long(
 ) -> None:
     async with postgres_database() as database, postgres_admin() as (_, admin):
         url, name = database.plain_url, database.url.database
-        chats = await queue_broadcast_to(
-            url, range(60_000_000, 60_000_000 + RECIPIENTS), staff_chat_id=STAFF_ID
-        )
+        chats = await prepare_broadcast(url, range(60_000_000, 60_000_000 + RECIPIENTS), "Möte")
         dialogue = ContentBundle.build(content).dialogue
         question = content.faq[0].questions["sv"][0]
         answer, apology = dialogue.answer(question, "sv").text, dialogue.apology("sv").text

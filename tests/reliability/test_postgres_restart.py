@@ -20,10 +20,10 @@ from bot.leadership import election_interval
 from bot.services import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import private_postgres
-from tests.e2e.outbox_support import queue_broadcast_to
 from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, start_bot_process
 from tests.reliability.results import Results
+from tests.reliability.support import prepare_broadcast
 
 pytestmark = pytest.mark.postgres
 
@@ -49,8 +49,8 @@ async def test_restarted_postgres_pauses_the_outbox_and_loses_nothing(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
     async with private_postgres() as server:
-        chats = await queue_broadcast_to(
-            server.url, range(61_000_000, 61_000_000 + RECIPIENTS), staff_chat_id=STAFF_ID
+        chats = await prepare_broadcast(
+            server.url, range(61_000_000, 61_000_000 + RECIPIENTS), "Möte"
         )
         dialogue = ContentBundle.build(content).dialogue
         question = content.faq[0].questions["sv"][0]
