@@ -1,25 +1,36 @@
 # Two commands for a newcomer: `make run` (set up and start the bot) and `make test` (set up and
-# run every check). Both create .venv on first use and reinstall only when pyproject.toml changes.
+# run every check). Both create .venv on first use and install exactly the versions in the lock
+# files (requirements/*.txt, with hashes); they reinstall only when a lock file changes.
+# `make lock` refreshes the lock files from pyproject.toml's ranges.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# The lock tool, pinned like everything that shapes an install.
+UV_VERSION := 0.13.9
 
-.PHONY: run test lint typecheck pytest setup clean bench bench-quick reliability
+.PHONY: run test test-fast lint typecheck pytest setup lock clean bench bench-quick reliability
 
-$(STAMP): pyproject.toml
+$(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
 	@$(PYTHON) -m venv $(VENV) || \
 		{ echo "Could not create $(VENV): on Debian, run 'apt-get install python3-venv' first."; exit 1; }
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	@touch $@
+
+# One stamp per lock file: the locked packages (hashes checked, nothing unlisted), then the bot
+# itself as an editable install without dependencies.
+$(VENV)/.installed-%: requirements/%.txt pyproject.toml | $(VENV)/.created
+	@$(PIP) --require-hashes --no-deps -r requirements/$*.txt
+	@$(PIP) --no-deps -e .
+	@touch $@
+
+STAMP := $(VENV)/.installed-dev
 
 setup: $(STAMP)
 
-run: $(STAMP)
+run: $(VENV)/.installed-run
 	@if [ -z "$$TELEGRAM_BOT_TOKEN" ]; then \
 		echo "No TELEGRAM_BOT_TOKEN set: starting the terminal chat (omradesbot chat) instead of Telegram."; \
 		exec $(BIN)/omradesbot chat; \
@@ -37,14 +48,18 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The inner loop: unit tests on SQLite (no emulator, no PostgreSQL, no reliability suite).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e and not slow and not postgres" --ignore=tests/e2e --ignore=tests/reliability -q
+
 test: lint typecheck pytest
 
 # Benchmarks (bench/): about 8 minutes on 2 cores; writes docs/benchmarks.md and its PNG.
-bench: $(STAMP)
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
 # The same at small sizes, into a scratch directory: a smoke test, not the real figures.
-bench-quick: $(STAMP)
+bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --quick --out $${TMPDIR:-/tmp}/omradesbot-bench/benchmarks.md
 
 # Reliability suite (tests/reliability/, about 3 minutes; `make test` runs it too): collects its
@@ -54,6 +69,16 @@ reliability: $(STAMP)
 	rm -f $(RELIABILITY_RESULTS)
 	OMRADESBOT_RELIABILITY_RESULTS=$(RELIABILITY_RESULTS) $(BIN)/pytest tests/reliability
 	$(BIN)/python -m tests.reliability.report $(RELIABILITY_RESULTS) docs/reliability.md
+
+# Refresh the lock files after changing a range in pyproject.toml (or to take new releases).
+lock: $(VENV)/.created
+	@$(PIP) uv==$(UV_VERSION)
+	@for lock in run:"" dev:"--extra dev" bench:"--extra dev --extra bench"; do \
+		name=$${lock%%:*}; extras=$${lock#*:}; \
+		$(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+			--generate-hashes $$extras -o requirements/$$name.txt || exit 1; \
+	done
+	@echo "requirements/run.txt, dev.txt and bench.txt refreshed; commit them with pyproject.toml."
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
