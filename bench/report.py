@@ -211,7 +211,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "| Engine | Median | p99 | Questions/s | Median, first pass | Build |",
         "|---|---|---|---|---|---|",
     ]
-    for name, label in (("matcher", "Matcher (bot/answers.py)"), ("baseline", "tf-idf baseline")):
+    for name, label in (("matcher", "Matcher (bot/matching/)"), ("baseline", "tf-idf baseline")):
         figures = answering[name]
         lines.append(
             f"| {label} | {_ms(figures['median_ms'])} | {_ms(figures['p99_ms'])} "

@@ -46,9 +46,9 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
 
 def load_dialogue(content_dir: Path) -> Dialogue:
     """Load and validate the content, build the matcher once, and return the dialogue."""
-    from bot.answers import Matcher  # noqa: PLC0415
     from bot.content import load_content  # noqa: PLC0415
     from bot.dialogue import Dialogue  # noqa: PLC0415
+    from bot.matching import Matcher  # noqa: PLC0415
 
     content = load_content(content_dir)
     return Dialogue(content, Matcher(content))
@@ -69,6 +69,11 @@ def add_ask(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.add_argument("text", nargs="*", help="the question (quote it, or write several words)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--batch", action="store_true", help="answer JSON lines from stdin")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="show how the answer was decided: sentences, words and weights, best candidates",
+    )
     parser.set_defaults(handler=run_ask, parser=parser)
 
 
@@ -77,6 +82,10 @@ def run_ask(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     if args.batch == bool(text):
         args.parser.error("give either a question TEXT or --batch")
+    if args.explain:
+        if args.batch or args.json:
+            args.parser.error("--explain takes a question TEXT, not --batch or --json")
+        return explain_question(resolve_content_dir(args.content), text, args.lang)
     dialogue = load_dialogue(resolve_content_dir(args.content))
     if args.batch:
         return answer_batch(dialogue, args.lang, _binary(sys.stdin), sys.stdout, sys.stderr)
@@ -85,6 +94,21 @@ def run_ask(args: argparse.Namespace) -> int:
         print(json.dumps(_record(reply), ensure_ascii=False))
     else:
         print(_render(reply))
+    return EXIT_OK
+
+
+def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
+    """Print the reply, then how the matcher reached it: for content editors."""
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.dialogue import Dialogue  # noqa: PLC0415
+    from bot.matching import Matcher  # noqa: PLC0415
+    from bot.matching.explain import render  # noqa: PLC0415
+
+    content = load_content(content_dir)
+    matcher = Matcher(content)
+    print(_render(Dialogue(content, matcher).answer(text, lang)))
+    print("\n--- how it was decided ---")
+    print(render(matcher.explain(text, lang)))
     return EXIT_OK
 
 
@@ -148,9 +172,17 @@ def _parse_question(raw: bytes, default_lang: Lang) -> tuple[str, Lang]:
 
 def _record(reply: Reply | None) -> dict[str, Any]:
     if reply is None:
-        return {"topic": None, "score": 0.0, "reply": "", "suggestions": [], "smalltalk": None}
+        return {
+            "topic": None,
+            "topics": [],
+            "score": 0.0,
+            "reply": "",
+            "suggestions": [],
+            "smalltalk": None,
+        }
     return {
         "topic": reply.topic,
+        "topics": [reply.topic, *reply.also] if reply.topic is not None else [],
         "score": round(reply.score, 4),
         "reply": reply.text,
         "suggestions": list(reply.suggestions),

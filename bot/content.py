@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.errors import ContentError
+from bot.yamllines import line_of, load_with_lines
 
 Lang = Literal["sv", "en"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -42,6 +43,14 @@ class FaqEntry:
     questions: Mapping[Lang, tuple[str, ...]]
     keywords: Mapping[Lang, tuple[str, ...]]
     source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Synonym:
+    """Words residents use (`words`) for what the FAQ calls `means`; a content editor's data."""
+
+    means: str
+    words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,8 @@ class Content:
     texts: Texts
     milestones: tuple[Milestone, ...] = ()
     directory: Path = field(default=Path("content"))
+    synonyms: tuple[Synonym, ...] = ()
+    vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def entry(self, topic_id: str) -> FaqEntry | None:
         """Return the FAQ entry with this id, or None."""
@@ -153,7 +164,7 @@ def _read_yaml(path: Path, problems: _Problems) -> Any:
         problems.add(str(path), f"cannot be read ({exc})")
         return None
     try:
-        return yaml.safe_load(text)
+        return load_with_lines(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""
@@ -246,7 +257,8 @@ def _entries(
             continue
         seen.add(entry_id)
         out.append((f"{path}: {entry_id}", item))
-    for extra in sorted(set(data) - {top_key, "smalltalk"} if top_key == "faq" else set(), key=str):
+    top_keys = {top_key, "smalltalk", "synonyms", "vocabulary"}
+    for extra in sorted(set(data) - top_keys if top_key == "faq" else set(), key=str):
         problems.add(str(path), f"unknown top-level key '{extra}'")
     return out
 
@@ -281,6 +293,69 @@ def _parse_faq(
         keywords=keywords,
         source=tuple(source),
     )
+
+
+def _parse_synonyms(path: Path, value: Any, problems: _Problems) -> list[Synonym]:
+    """The `synonyms` list of faq.yaml: each {means: word, words: [...]}, no word twice."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(f"{path}: synonyms", "must be a list of {means: ..., words: [...]}")
+        return []
+    found: list[Synonym] = []
+    meaning: dict[str, str] = {}
+    for index, item in enumerate(value):
+        where = f"{path}: synonyms[{index}]{line_of(item)}"
+        if not isinstance(item, Mapping):
+            problems.add(where, "must be a mapping {means: ..., words: [...]}")
+            continue
+        if not _check_keys(where, item, {"means", "words"}, set(), problems):
+            continue
+        means, words = item["means"], item["words"]
+        if not isinstance(means, str) or not means.strip():
+            problems.add(where, "'means' must be a non-empty text")
+            continue
+        if not isinstance(words, list) or not words:
+            problems.add(where, "'words' must be a non-empty list of texts")
+            continue
+        good: list[str] = []
+        for word in words:
+            if not isinstance(word, str) or not word.strip():
+                problems.add(where, f"'words' has an empty or non-text item: {word!r}")
+                continue
+            key = _squash(word).casefold()
+            if key == _squash(means).casefold():
+                problems.add(where, f"{word!r} is the word it means")
+            elif key in meaning and meaning[key] != means:
+                problems.add(where, f"{word!r} already means {meaning[key]!r}")
+            else:
+                meaning[key] = means
+                good.append(word.strip())
+        found.append(Synonym(means=means.strip(), words=tuple(good)))
+    return found
+
+
+VOCABULARY_ROLES = ("setting", "places", "named_places", "partners")
+
+
+def _parse_vocabulary(path: Path, value: Any, problems: _Problems) -> dict[str, tuple[str, ...]]:
+    """The `vocabulary` mapping of faq.yaml: each role (see VOCABULARY_ROLES) to a list of words."""
+    if value is None:
+        return {}
+    where = f"{path}: vocabulary{line_of(value)}"
+    if not isinstance(value, Mapping):
+        problems.add(where, f"must map {', '.join(VOCABULARY_ROLES)} to lists of words")
+        return {}
+    for extra in sorted(set(value) - set(VOCABULARY_ROLES), key=str):
+        problems.add(where, f"unknown role '{extra}'")
+    roles: dict[str, tuple[str, ...]] = {}
+    for role in VOCABULARY_ROLES:
+        words = value.get(role, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            problems.add(f"{where}: {role}", "must be a list of non-empty words")
+            continue
+        roles[role] = tuple(w.strip() for w in words)
+    return roles
 
 
 def _parse_smalltalk(where: str, item: Mapping[str, Any], problems: _Problems) -> SmallTalk | None:
@@ -432,6 +507,8 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
     faq_data = _read_yaml(faq_path, problems)
     faq: list[FaqEntry] = []
     smalltalk: list[SmallTalk] = []
+    synonyms: list[Synonym] = []
+    vocabulary: dict[str, tuple[str, ...]] = {}
     if faq_data is not None or not problems.lines:
         faq = _collect(
             faq_path,
@@ -448,6 +525,9 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
                 lambda w, i: _parse_smalltalk(w, i, problems),
                 problems,
             )
+        if isinstance(faq_data, Mapping):
+            synonyms = _parse_synonyms(faq_path, faq_data.get("synonyms"), problems)
+            vocabulary = _parse_vocabulary(faq_path, faq_data.get("vocabulary"), problems)
         faq_ids = {e.id for e in faq}
         for talk in smalltalk:
             if talk.id in faq_ids:
@@ -492,4 +572,6 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
         texts=texts,
         milestones=tuple(sorted(milestones, key=lambda m: m.when)),
         directory=directory,
+        synonyms=tuple(synonyms),
+        vocabulary=vocabulary,
     )

@@ -129,7 +129,7 @@ def text_problems(texts: Texts, where: str = "texts.yaml") -> list[str]:
 
 
 class MatchLike(Protocol):
-    """What the dialogue reads from the matcher's answer (bot.answers.Match)."""
+    """What the dialogue reads from the matcher's answer (bot.matching.Match)."""
 
     @property
     def topic(self) -> str | None: ...
@@ -141,10 +141,12 @@ class MatchLike(Protocol):
     def smalltalk(self) -> str | None: ...
     @property
     def language(self) -> Lang | None: ...
+    @property
+    def also(self) -> tuple[str, ...]: ...
 
 
 class MatcherLike(Protocol):
-    """The FAQ matcher (bot.answers.Matcher), seen from the dialogue."""
+    """The FAQ matcher (bot.matching.Matcher), seen from the dialogue."""
 
     def match(self, text: str, lang: Lang = "sv") -> MatchLike: ...
 
@@ -171,6 +173,7 @@ class Reply:
     score: float = 0.0
     suggestions: tuple[str, ...] = ()
     smalltalk: str | None = None
+    also: tuple[str, ...] = ()  # further topics answered in the same reply
 
     def __post_init__(self) -> None:
         if telegram_length(self.text) > MAX_TEXT:
@@ -294,15 +297,23 @@ class Dialogue:
         match = self._matcher.match(text, lang)
         lang = match.language or lang
         if match.topic is not None:
-            entry = self._content.entry(match.topic)
-            if entry is not None:
+            entries = [
+                e for e in map(self._content.entry, (match.topic, *match.also)) if e is not None
+            ]
+            if entries:
                 more = (self._button("button_more_topics", MENU_TOPICS, lang),)
+                if len(entries) == 1:
+                    text = entries[0].answer[lang]
+                else:
+                    # Several questions in one message: every answer, each under its title.
+                    text = "\n\n".join(f"{e.title[lang]}\n{e.answer[lang]}" for e in entries)
                 return Reply(
-                    entry.answer[lang],
+                    text,
                     (more,),
-                    topic=entry.id,
+                    topic=entries[0].id,
                     score=match.score,
                     suggestions=match.suggestions,
+                    also=tuple(e.id for e in entries[1:]),
                 )
         if match.smalltalk is not None:
             talk = next((t for t in self._content.smalltalk if t.id == match.smalltalk), None)

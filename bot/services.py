@@ -14,7 +14,6 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.answers import Matcher
 from bot.config import Settings
 from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
@@ -22,6 +21,7 @@ from bot.dialogue import text_problems as dialogue_text_problems
 from bot.errors import ContentError, StorageError
 from bot.flood import FloodGate
 from bot.leadership import Leadership
+from bot.matching import Matcher
 from bot.residents import RESIDENT_TEXTS, Residents
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade

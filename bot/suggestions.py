@@ -17,7 +17,7 @@ import yaml
 
 from bot.content import LANGUAGES, SUGGESTIONS_FILE, Lang, load_content
 from bot.errors import ContentError, OmradesbotError
-from bot.text import tokens
+from bot.matching.normalise import tokens
 
 ARTICLE = Path("source") / "article.sv.txt"
 HEADER = (

@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import DEFAULT_LANG, Lang, Texts
 from bot.dialogue import Button, Reply
+from bot.matching.normalise import tokens
 from bot.parsing import whole_number
 from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.storage import tickets as store
 from bot.storage.models import QUESTION_TEXT_LIMIT, Ticket
 from bot.suggestions import SuggestionError, append_suggestion
-from bot.text import tokens
 from scheduler.messenger import DeliveryError
 
 if TYPE_CHECKING:

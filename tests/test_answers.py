@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot.answers import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Matcher
 from bot.content import Content, Lang
+from bot.matching import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Matcher
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def test_ask_json_gives_topic_score_and_reply() -> None:
     assert answer["topic"] == "why_move"
     assert 0.0 <= answer["score"] <= 1.0
     assert "BID" in answer["reply"]
-    assert set(answer) == {"topic", "score", "reply", "suggestions", "smalltalk"}
+    assert set(answer) == {"topic", "topics", "score", "reply", "suggestions", "smalltalk"}
 
 
 def test_batch_keeps_order_and_survives_bad_lines() -> None:

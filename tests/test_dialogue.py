@@ -40,6 +40,7 @@ class Match:
     suggestions: tuple[str, ...] = ()
     smalltalk: str | None = None
     language: Lang | None = None
+    also: tuple[str, ...] = ()
 
 
 class ScriptedMatcher:

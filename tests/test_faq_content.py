@@ -10,7 +10,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from bot.content import LANGUAGES, Content
-from bot.text import fold
+from bot.matching.normalise import fold
 
 ARTICLE = Path(__file__).resolve().parents[1] / "content" / "source" / "article.sv.txt"
 MAX_LIX = 40

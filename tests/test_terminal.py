@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from bot.answers import Matcher
 from bot.content import STOCKHOLM, Content, Lang
 from bot.dialogue import Dialogue
+from bot.matching import Matcher
 from bot.terminal import run_chat
 
 NOW = dt.datetime(2021, 5, 1, 12, 0, tzinfo=STOCKHOLM)

@@ -1,0 +1,98 @@
+"""Stage 0, segment: cut a message into sentences and tell the questions from the rest.
+
+Residents write context first ("we have lived in Kållered since 2012 ... now I hear you are
+leaving"), then the question ("is that true, and why?"). A sentence is a question when it ends in
+a question mark, starts with a question word or an inverted verb ("stämmer det", "is it"), or
+asks indirectly ("jag undrar om", "skulle vilja veta", "tell me"). Greetings are dropped; other
+sentences are context: they may support a topic, but their unknown words must not sink the
+question. The words for all this are language data (words.yaml `sentences`, patterns.yaml
+`asking`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.matching.normalise import Normaliser, fold
+
+QUESTION, CONTEXT, GREETING = "question", "context", "greeting"
+# A sentence ends at . ! ? … ; followed by space, at a line break, or right after a "?".
+_SENTENCE_RE = re.compile(r"(?<=[.!?…;])\s+|\n+|(?<=\?)(?=[^\s?!])")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence of a message and the part it plays."""
+
+    text: str
+    role: str  # QUESTION, CONTEXT or GREETING
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, in order, without empty ones."""
+    return [part.strip() for part in _SENTENCE_RE.split(text) if part and part.strip()]
+
+
+def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> list[Segment]:
+    """Cut `text` into sentences, each with its role; `greetings` are folded small-talk phrases."""
+    result: list[Segment] = []
+    for sentence in sentences(text):
+        words = fold(sentence).split()
+        if not words:
+            continue
+        if " ".join(words) in greetings or all(
+            w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words
+        ):
+            role = GREETING
+        elif is_question(sentence, words, normaliser):
+            role = QUESTION
+        else:
+            role = CONTEXT
+        result.append(Segment(sentence, role))
+    return result
+
+
+_JOIN_RE = re.compile(r"(?:\s*[,;]\s*|\s+)(?:och|and|men|but|samt|plus)\s+|\s*;\s*")
+
+
+def split_questions(sentence: str, normaliser: Normaliser) -> list[str]:
+    """A sentence asking two things ("hur länge har ni funnits, och varför sluta nu?") cut into
+    its questions: only where the part after "och"/"and" opens a question of its own."""
+    pieces: list[str] = []
+    rest = sentence
+    start = 0
+    for join in _JOIN_RE.finditer(sentence):
+        after = fold(sentence[join.end() :]).split()
+        if after and _opens_question(after, normaliser) and fold(sentence[start : join.start()]):
+            pieces.append(sentence[start : join.start()])
+            start = join.end()
+    rest = sentence[start:]
+    return [*pieces, rest] if rest.strip() else pieces
+
+
+def _opens_question(words: list[str], normaliser: Normaliser) -> bool:
+    lexicon = normaliser.lexicon
+    first = words[0]
+    second = words[1] if len(words) > 1 else ""
+    if first in lexicon.question_words:
+        return normaliser.asks(words, 0)
+    return first in lexicon.sentences["inverted_verbs"] and second in lexicon.sentences["subjects"]
+
+
+def is_question(sentence: str, words: list[str], normaliser: Normaliser) -> bool:
+    """True when `sentence` (folded to `words`) asks something, directly or not."""
+    if sentence.rstrip().endswith("?"):
+        return True
+    lexicon = normaliser.lexicon
+    openers = lexicon.sentences["openers"]
+    start = 0
+    while start < len(words) - 1 and words[start] in openers:
+        start += 1
+    first = words[start]
+    if first in lexicon.question_words:
+        return True
+    second = words[start + 1] if start + 1 < len(words) else ""
+    if first in lexicon.sentences["inverted_verbs"] and second in lexicon.sentences["subjects"]:
+        return True
+    return bool(lexicon.asking.search(" ".join(words)))
