@@ -22,7 +22,7 @@ from bot.matching.features import Reader, Term
 from bot.matching.index import Index
 from bot.matching.lexicon import DATA_DIR, load_lexicon
 from bot.matching.normalise import CLAUSE, COUNTED_PREFIX, Normaliser, fold
-from bot.matching.score import Scores, calibrate, score
+from bot.matching.score import Scores, calibrate, evidence, score
 from bot.matching.segment import CONTEXT, GREETING, QUESTION, Segment, segment, split_questions
 from bot.matching.verdict import (
     ANSWER_THRESHOLD,
@@ -34,6 +34,7 @@ from bot.matching.verdict import (
 
 MAX_TEXT = 1000  # characters read; a resident's question is never longer
 _CLEAR_LEAD = 1.5  # how far a held entry must lead every other to be answered anyway
+_OWN_EVIDENCE = 1.0  # share of the unknown word's weight the entry's own words must match
 _CONTEXT_WEIGHT = 0.5  # a context sentence's known words support a topic at this weight
 MAX_TOPICS = 3  # answers to one message of several questions
 # Small talk a long message may open or close with; it is dropped from the reading.
@@ -89,19 +90,32 @@ class Matcher:
         """The terms of a message's parts: questions in full, context's known words at half
         weight and without question kinds, tense or demands, greetings not at all."""
         merged: dict[str, Term] = {}
-        for part in parts:
-            if part.role == GREETING:
-                continue
-            for found in self.terms_of(part.text, lang):
+        read = [(part, self.terms_of(part.text, lang)) for part in parts if part.role != GREETING]
+        antecedents = self._antecedents(read)
+        for number, (part, terms) in enumerate(read):
+            weight = 1.0 if number in antecedents else _CONTEXT_WEIGHT
+            for found in terms:
                 term = found
                 if part.role == CONTEXT:
                     if term.quality == 0.0 or term.key.startswith(("?", COUNTED_PREFIX)):
                         continue
-                    term = replace(term, weight=term.weight * _CONTEXT_WEIGHT)
+                    term = replace(term, weight=term.weight * weight)
                 held = merged.get(term.key)
                 if held is None or term.weight * term.quality > held.weight * held.quality:
                     merged[term.key] = term
         return list(merged.values())
+
+    @staticmethod
+    def _antecedents(read: list[tuple[Segment, list[Term]]]) -> set[int]:
+        """Context sentences a question refers back to: "Stämmer det?", "När ska den ske?" has
+        no subject of its own, so the sentence before it is what it asks about."""
+        found: set[int] = set()
+        for number, (part, terms) in enumerate(read):
+            subject = any(t.informative and t.quality > 0.0 for t in terms)
+            if part.role == QUESTION and not subject and number > 0:
+                if read[number - 1][0].role == CONTEXT:
+                    found.add(number - 1)
+        return found
 
     # --- deciding ---------------------------------------------------------------------------
 
@@ -121,6 +135,9 @@ class Matcher:
             # One colloquial word we do not know beside a clear, well-matched subject.
             value = max(value, ANSWER_THRESHOLD)
             why = "one unknown colloquial word beside a clear subject that leads every other"
+        elif value < ANSWER_THRESHOLD and self._clear_despite_unknown(terms, scores, ranked):
+            value = ANSWER_THRESHOLD
+            why = "unknown words, but the entry's own subject words lead every other clearly"
         if value >= ANSWER_THRESHOLD:
             return Decision(self.index.ids[best], value, (), best, scores, why, tuple(terms))
         suggestions = tuple(
@@ -132,6 +149,25 @@ class Matcher:
             "below the answer threshold" if value > 0 else "no entry shares a subject word"
         )
         return Decision(None, value, suggestions, best, scores, why, tuple(terms))
+
+    def _clear_despite_unknown(self, terms: list[Term], scores: Scores, ranked: list[int]) -> bool:
+        """An unknown word must not sink an otherwise clear question: the best entry would be
+        answered without the unknown words' penalty, nothing caps it, it shares more subject
+        words with the question than there are unknown ones, its own vocabulary (not only an
+        example's) matched a rare word, and it leads the next entry clearly."""
+        best = ranked[0]
+        plain = scores.plain
+        if scores.capped[best] or calibrate(plain[best]) < ANSWER_THRESHOLD:
+            return False
+        unknown = sum(1 for t in terms if t.quality == 0.0)
+        keys = self.index.entry_keys[best]
+        shared = sum(1 for t in terms if t.informative and t.quality > 0.0 and t.key in keys)
+        if not unknown or shared <= unknown:  # one shared verb is no subject ("lämna grovsopor")
+            return False
+        if evidence(self.index, terms, best).own < _OWN_EVIDENCE * self.index.unknown_weight:
+            return False
+        second = plain[ranked[1]] if len(ranked) > 1 else 0.0
+        return plain[best] >= _CLEAR_LEAD * second
 
     def match(self, text: str, lang: Lang = "sv") -> Match:
         """Return the FAQ topic(s) for `text`, suggestions when unsure, or small talk."""
