@@ -237,15 +237,17 @@ def add_check_content(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def run_check_content(args: argparse.Namespace) -> int:
     """Report every content problem, or a one-line summary."""
     from bot.content import load_content  # noqa: PLC0415
+    from bot.matching import lexicon_problems  # noqa: PLC0415
     from bot.services import text_problems  # noqa: PLC0415
 
     directory = resolve_content_dir(args.directory or args.content)
+    language = lexicon_problems()  # the matcher's word data is checked with the content
     try:
         content = load_content(directory)
     except ContentError as exc:
-        problems = exc.problems
+        problems = [*exc.problems, *language]
     else:
-        problems = text_problems(content)
+        problems = [*text_problems(content), *language]
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "

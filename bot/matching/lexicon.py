@@ -62,22 +62,28 @@ class _Reader:
         self.path = path
         self.problems = problems
         self.data: Mapping[str, Any] = {}
+        self.broken = False
         try:
             loaded = load_with_lines(path.read_text(encoding="utf-8"))
         except OSError as exc:
             self.fail("", f"cannot be read ({exc})")
+            self.broken = True
             return
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f" (line {mark.line + 1})" if mark is not None else ""
             self.fail(line, f"YAML does not parse: {getattr(exc, 'problem', None) or exc}")
+            self.broken = True
             return
         if not isinstance(loaded, Mapping) or loaded.get("version") != 1:
             self.fail("", "must be a mapping with 'version: 1'")
+            self.broken = True
             return
         self.data = loaded
 
     def fail(self, where: str, problem: str) -> None:
+        if self.broken:
+            return  # a file that does not parse has one problem, not one per section
         self.problems.append(
             f"{self.path}{': ' + where.strip() if where.strip() else ''}: {problem}"
         )
@@ -171,6 +177,7 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
     stop = words.per_key("stopwords", langs)
     fillers = words.per_key("fillers", langs)
     prepositions = words.per_key("prepositions", langs)
+    feelings = words.per_key("feelings", langs)
     kinds = words.data.get("question_words")
     if not isinstance(kinds, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in kinds.items()
@@ -185,7 +192,9 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
         "trade_context", patterns.data.get("trade_context"), groups
     ) or re.compile(r"(?!)")
     return Lexicon(
-        stopwords={lang: stop[lang] | fillers[lang] | prepositions[lang] for lang in langs},
+        stopwords={
+            lang: stop[lang] | fillers[lang] | prepositions[lang] | feelings[lang] for lang in langs
+        },
         everyday=words.words("everyday"),
         question_words=dict(kinds),
         asking_verbs=words.words("asking_verbs"),

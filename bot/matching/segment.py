@@ -37,7 +37,11 @@ def sentences(text: str) -> list[str]:
 def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> list[Segment]:
     """Cut `text` into sentences, each with its role; `greetings` are folded small-talk phrases."""
     result: list[Segment] = []
-    for sentence in sentences(text):
+    found = sentences(text)
+    # Where the resident used question marks, they mark the questions: "My kids want to know."
+    # after a question reports it rather than asks again.
+    marked = any(sentence.rstrip().endswith("?") for sentence in found)
+    for sentence in found:
         words = fold(sentence).split()
         if not words:
             continue
@@ -45,7 +49,7 @@ def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> lis
             w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words
         ):
             role = GREETING
-        elif is_question(sentence, words, normaliser):
+        elif is_question(sentence, words, normaliser, indirect=not marked):
             role = QUESTION
         else:
             role = CONTEXT
@@ -53,7 +57,7 @@ def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> lis
     return result
 
 
-_JOIN_RE = re.compile(r"(?:\s*[,;]\s*|\s+)(?:och|and|men|but|samt|plus)\s+|\s*;\s*")
+_JOIN_RE = re.compile(r"(?:\s*[,;]\s*|\s+)(?:och|o|å|and|n|&|men|but|samt|plus)\s+|\s*;\s*")
 
 
 def split_questions(sentence: str, normaliser: Normaliser) -> list[str]:
@@ -63,7 +67,7 @@ def split_questions(sentence: str, normaliser: Normaliser) -> list[str]:
     rest = sentence
     start = 0
     for join in _JOIN_RE.finditer(sentence):
-        after = fold(sentence[join.end() :]).split()
+        after = [w for w in normaliser.words(sentence[join.end() :]) if not w.startswith("~")]
         if after and _opens_question(after, normaliser) and fold(sentence[start : join.start()]):
             pieces.append(sentence[start : join.start()])
             start = join.end()
@@ -80,8 +84,11 @@ def _opens_question(words: list[str], normaliser: Normaliser) -> bool:
     return first in lexicon.sentences["inverted_verbs"] and second in lexicon.sentences["subjects"]
 
 
-def is_question(sentence: str, words: list[str], normaliser: Normaliser) -> bool:
-    """True when `sentence` (folded to `words`) asks something, directly or not."""
+def is_question(
+    sentence: str, words: list[str], normaliser: Normaliser, *, indirect: bool = True
+) -> bool:
+    """True when `sentence` (folded to `words`) asks something; `indirect`: also when it asks
+    without a question mark or question word ("jag undrar om ...")."""
     if sentence.rstrip().endswith("?"):
         return True
     lexicon = normaliser.lexicon
@@ -95,4 +102,4 @@ def is_question(sentence: str, words: list[str], normaliser: Normaliser) -> bool
     second = words[start + 1] if start + 1 < len(words) else ""
     if first in lexicon.sentences["inverted_verbs"] and second in lexicon.sentences["subjects"]:
         return True
-    return bool(lexicon.asking.search(" ".join(words)))
+    return indirect and bool(lexicon.asking.search(" ".join(words)))
