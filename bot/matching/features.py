@@ -24,6 +24,7 @@ _COMPOUND_QUALITY = 0.8
 # Words after a joining "när"/"now that" ("vad gör ungdomarna nu när ni drar") set the scene.
 _SUBORDINATE_WEIGHT = 0.5
 _CACHE_LIMIT = 50_000
+_LONGEST_WORD = 40  # Swedish compounds rarely pass 30 letters
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ class Reader:
                 return ((key, 1.0),)
         if token in self.index.surfaces:
             return ((self.index.surfaces[token], 1.0),)
-        if token.isdigit() or len(token) < 6:
-            return ()
+        if token.isdigit() or len(token) < 6 or len(token) > _LONGEST_WORD:
+            return ()  # a wall of one letter or a pasted link is no word to correct
         typo = self._typo(token, 1)
         if typo:
             return typo

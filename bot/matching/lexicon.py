@@ -210,7 +210,9 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
         trade_context=trade_context,
         rewrites=tuple(patterns.rules("rewrites", "replace", groups)),
         demands=tuple(patterns.rules("demands", "kind", groups)),
-        sentences=words.per_key("sentences", ("openers", "inverted_verbs", "subjects")),
+        sentences=words.per_key(
+            "sentences", ("openers", "inverted_verbs", "subjects", "question_starts")
+        ),
         asking=patterns.pattern("asking", patterns.data.get("asking"), groups)
         or re.compile("(?!)"),
     )

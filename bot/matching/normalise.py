@@ -129,7 +129,12 @@ class Normaliser:
         start = position
         while start > 0 and tokens[start - 1] != CLAUSE:
             start -= 1
-        return position - start < 3 or tokens[position - 1] in self.lexicon.asking_verbs
+        if position - start < 3 or tokens[position - 1] in self.lexicon.asking_verbs:
+            return True
+        # A fragment ending in its question word ("kommunutvecklarna besked när") asks with it:
+        # no clause ends in a joining "när".
+        after = tokens[position + 1] if position + 1 < len(tokens) else CLAUSE
+        return after == CLAUSE or after.startswith("~")
 
     def looks_like_noun(self, tokens: list[str], position: int) -> bool:
         """True when the unknown word at `position` has the shape of a noun naming a thing

@@ -93,11 +93,13 @@ def is_question(
         return True
     lexicon = normaliser.lexicon
     openers = lexicon.sentences["openers"]
+    # Read after shorthand and phrases: "vrf", "whos" and "sen när" open questions too.
+    words = [w for w in normaliser.words(sentence) if not w.startswith("~")] or words
     start = 0
     while start < len(words) - 1 and words[start] in openers:
         start += 1
     first = words[start]
-    if first in lexicon.question_words:
+    if first in lexicon.question_words or first in lexicon.sentences["question_starts"]:
         return True
     second = words[start + 1] if start + 1 < len(words) else ""
     if first in lexicon.sentences["inverted_verbs"] and second in lexicon.sentences["subjects"]:

@@ -1,0 +1,196 @@
+"""Messages as residents write them: several sentences, two questions, context before the ask."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content
+from bot.dialogue import Dialogue
+from bot.matching import ANSWER_THRESHOLD, Matcher
+from bot.matching.segment import CONTEXT, GREETING, QUESTION, segment, split_questions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def matcher(content: Content) -> Matcher:
+    return Matcher(content)
+
+
+def test_background_and_greetings_do_not_sink_the_question(matcher: Matcher) -> None:
+    text = (
+        "Hej! Vi har bott i Kållered sedan 2012 och barnen har gått på aktiviteterna på "
+        "fritidsgården. Nu hör jag att ni slutar här. Varför flyttar ni?"
+    )
+    match = matcher.match(text, "sv")
+    assert match.topic == "why_move"
+    assert match.score >= ANSWER_THRESHOLD
+
+
+def test_a_question_without_a_subject_takes_it_from_the_sentence_before(matcher: Matcher) -> None:
+    text = "Jag har hört att ni ska göra en kartläggning i Balltorp. När ska den ske?"
+    assert matcher.match(text, "sv").topic == "survey"
+
+
+def test_sentences_get_their_roles(matcher: Matcher) -> None:
+    parts = segment(
+        "Hej! Jag bor i Balltorp. Jag undrar när ni börjar", matcher.normaliser, frozenset({"hej"})
+    )
+    assert [p.role for p in parts] == [GREETING, CONTEXT, QUESTION]
+
+
+def test_a_question_mark_outweighs_a_reported_question(matcher: Matcher) -> None:
+    parts = segment(
+        "When does the work start in Balltorp? My kids want to know.",
+        matcher.normaliser,
+        frozenset(),
+    )
+    assert [p.role for p in parts] == [QUESTION, CONTEXT]
+
+
+def test_two_questions_in_one_sentence_are_cut_only_where_a_question_starts(
+    matcher: Matcher,
+) -> None:
+    assert split_questions(
+        "Hur länge har ni funnits i Kållered, och vem bestämde flytten?", matcher.normaliser
+    ) == ["Hur länge har ni funnits i Kållered", "vem bestämde flytten?"]
+    # "and" inside one question is no second question
+    assert split_questions("When will it be up and running?", matcher.normaliser) == [
+        "When will it be up and running?"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topics"),
+    [
+        (
+            "Sedan när har ni funnits i Kållered? Och vem bestämde att ni ska flytta?",
+            "sv",
+            {"since_when", "who_decided"},
+        ),
+        ("när börjar det i balltorp o vem bestämde det", "sv", {"timeline", "who_decided"}),
+        (
+            "What does BID stand for? And when does the work start in Balltorp?",
+            "en",
+            {"what_bid", "timeline"},
+        ),
+    ],
+)
+def test_two_questions_get_both_answers(
+    matcher: Matcher, content: Content, text: str, lang: str, topics: set[str]
+) -> None:
+    match = matcher.match(text, lang)  # type: ignore[arg-type]
+    assert set(match.topics) == topics, matcher.explain(text, lang)  # type: ignore[arg-type]
+    reply = Dialogue(content, matcher).answer(text, lang)  # type: ignore[arg-type]
+    for topic in topics:
+        entry = content.entry(topic)
+        assert entry is not None
+        assert entry.answer[lang] in reply.text  # type: ignore[index]
+
+
+def test_ask_json_reply_carries_both_answers() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "ask",
+            "--json",
+            "Vad är BID? Och när startar ni i Balltorp?",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert answer["topics"] == ["what_bid", "timeline"]
+    assert "Business Improvement District" in answer["reply"]
+    assert "2021" in answer["reply"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # the article gives no phone numbers, opening hours, prices or weather, whatever it names
+        ("Vad har Kållered BID för telefonnummer?", "sv"),
+        ("Vilka öppettider har områdesarbetet i Balltorp?", "sv"),
+        ("Hur mycket kostar det att vara med i områdesarbetet?", "sv"),
+        ("What will the weather be like in Balltorp on Saturday?", "en"),
+        ("What are the opening hours of the school in Kållered?", "en"),
+        (
+            "Hej! Jag bor i Balltorp sedan två år. Vad har polisen i Mölndal för telefonnummer?",
+            "sv",
+        ),
+    ],
+)
+def test_information_no_answer_gives_stays_i_dont_know(
+    matcher: Matcher, text: str, lang: str
+) -> None:
+    match = matcher.match(text, lang)  # type: ignore[arg-type]
+    assert match.topic is None, matcher.explain(text, lang)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("kartläggning när?", "survey"),
+        ("BID??", "what_bid"),
+        ("unga kommunutvecklare", "young_developers"),
+        ("skolan me?", "partners"),
+        ("why balltorp tho", "why_balltorp"),
+    ],
+)
+def test_fragments_of_a_few_keywords_are_answered(matcher: Matcher, text: str, topic: str) -> None:
+    assert matcher.match(text, "sv").topic == topic, matcher.explain(text)
+
+
+WALL = "Varför flyttar områdesarbetet från Kållered? " * 100
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "x" * 4096,
+        "🙂" * 2048,  # 4,096 UTF-16 units, Telegram's limit
+        WALL[:4096],
+        "\x00\x07\x1b[31m varför \x7f flyttar\u202e ni",
+        "1234567890 " * 300,
+        "?!.,;:" * 600,
+        "\u200b\u200b\u200b",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "one-letter-wall",
+        "emoji-wall",
+        "question-wall",
+        "control",
+        "digits",
+        "punctuation",
+        "zero-width",
+    ],
+)
+def test_bad_input_gets_a_reply_quickly_and_never_a_crash(
+    matcher: Matcher, content: Content, text: str
+) -> None:
+    import time  # noqa: PLC0415
+
+    dialogue = Dialogue(content, matcher)
+    dialogue.answer(text, "sv")  # warm the caches as a running bot has them
+    started = time.perf_counter()
+    for _ in range(5):
+        reply = dialogue.answer(text, "sv")
+    elapsed = (time.perf_counter() - started) / 5
+    assert reply.text
+    assert 0.0 <= reply.score <= 1.0
+    assert elapsed < 0.01, f"{elapsed * 1000:.1f} ms"
