@@ -34,6 +34,15 @@ HELDOUT = (
     # unknown subject ("grovsopor") into an answer; a tuning set since.
     ROOT / "tests" / "data" / "faq-heldout11.yaml",
 )
+# Sets written for issue 13 by sessions that never saw content/ or the code (see
+# docs/answering.md). First honest scores on the old engine: learners 50.0/100, fragments
+# 68.8/95.0; on the rewritten engine, before any tuning on them: learners 75.0/95.0, fragments
+# 68.8/95.0. They are tuning sets since, but not yet at the acceptance targets: each bar below is
+# the score reached now, a floor against regressions, not a claim that the set is done.
+BELOW_TARGET = {
+    ROOT / "tests" / "data" / "project-learners.yaml": ("0.76", "0.95"),
+    ROOT / "tests" / "data" / "project-fragments.yaml": ("0.82", "0.95"),
+}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
 
 needs_shared = pytest.mark.skipif(
@@ -70,4 +79,27 @@ def test_development_questions_reach_the_targets() -> None:
 @pytest.mark.parametrize("cases", HELDOUT, ids=lambda path: path.stem)
 def test_held_out_questions_reach_the_acceptance_targets(cases: Path) -> None:
     run = score(cases, "--min-ontopic", "0.96", "--min-offtopic", "0.93")
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@needs_shared
+@pytest.mark.parametrize("cases", sorted(BELOW_TARGET), ids=lambda path: path.stem)
+def test_blind_sets_below_target_hold_their_floor(cases: Path) -> None:
+    ontopic, offtopic = BELOW_TARGET[cases]
+    run = score(cases, "--min-ontopic", ontopic, "--min-offtopic", offtopic)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_every_set_in_tests_data_is_scored() -> None:
+    """A set dropped into tests/data is scored: in HELDOUT or, with its reason, BELOW_TARGET."""
+    sets = set((ROOT / "tests" / "data").glob("*.yaml"))
+    assert sets == set(HELDOUT) | set(BELOW_TARGET)
+
+
+@needs_shared
+def test_long_contextual_messages_hold_their_floor() -> None:
+    # First honest score 10.0/100 on the old engine; see docs/answering.md for every step since.
+    run = score(
+        SHARED_EVAL / "faq-dev-long.yaml", "--min-ontopic", "0.60", "--min-offtopic", "0.95"
+    )
     assert run.returncode == 0, run.stdout + run.stderr

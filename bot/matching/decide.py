@@ -112,9 +112,13 @@ class Matcher:
         found: set[int] = set()
         for number, (part, terms) in enumerate(read):
             subject = any(t.informative and t.quality > 0.0 for t in terms)
-            if part.role == QUESTION and not subject and number > 0:
-                if read[number - 1][0].role == CONTEXT:
-                    found.add(number - 1)
+            if (
+                part.role == QUESTION
+                and not subject
+                and number > 0
+                and read[number - 1][0].role == CONTEXT
+            ):
+                found.add(number - 1)
         return found
 
     # --- deciding ---------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def test_yaml_that_does_not_parse_is_one_problem_with_its_line(tmp_path: Path) -
     data = _broken_copy(tmp_path, "phrases.yaml", "shorthand:\n", "shorthand:\n  - [\n")
     problems = lexicon_problems(data)
     assert len(problems) == 1, problems
-    assert "YAML does not parse" in problems[0] and "(line " in problems[0]
+    assert "YAML does not parse" in problems[0]
+    assert "(line " in problems[0]
 
 
 def test_a_synonym_is_a_content_change(tmp_path: Path) -> None:
