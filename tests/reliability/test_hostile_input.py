@@ -67,11 +67,27 @@ def own_words(content: Content) -> frozenset[str]:
     return frozenset(words)
 
 
+@pytest.fixture(scope="module")
+def own_titles(content: Content) -> frozenset[str]:
+    """The FAQ titles: a reply answering several questions puts each answer under its title."""
+    return frozenset(entry.title[lang] for entry in content.faq for lang in LANGUAGES)
+
+
+def in_own_words(text: str, own_words: frozenset[str], own_titles: frozenset[str]) -> bool:
+    """True when `text` is one of the bot's texts, or several FAQ answers each under its title."""
+    if text in own_words:
+        return True
+    blocks = [block.partition("\n") for block in text.split("\n\n")]
+    return len(blocks) > 1 and all(
+        title in own_titles and answer in own_words for title, _, answer in blocks
+    )
+
+
 # --- the core, no storage ----------------------------------------------------------------------
 
 
 def test_free_text_is_answered_in_the_bots_own_words(
-    dialogue: Dialogue, own_words: frozenset[str], results: Results
+    dialogue: Dialogue, own_words: frozenset[str], own_titles: frozenset[str], results: Results
 ) -> None:
     tried = Counter[str]()
 
@@ -81,14 +97,14 @@ def test_free_text_is_answered_in_the_bots_own_words(
         tried["dialogue.answer"] += 1
         reply = dialogue.answer(text, lang)
         assert_valid_for_telegram(reply)
-        assert reply.text in own_words, "the reply quotes something the resident wrote"
+        assert in_own_words(reply.text, own_words, own_titles), "the reply quotes the resident"
 
     check()
     results.add("hostile_input", "dialogue.answer", tried["dialogue.answer"])
 
 
 def test_walls_of_4096_characters_are_answered(
-    dialogue: Dialogue, own_words: frozenset[str], results: Results
+    dialogue: Dialogue, own_words: frozenset[str], own_titles: frozenset[str], results: Results
 ) -> None:
     tried = 0
 
@@ -99,7 +115,7 @@ def test_walls_of_4096_characters_are_answered(
         tried += 1
         reply = dialogue.answer(text, lang)
         assert_valid_for_telegram(reply)
-        assert reply.text in own_words
+        assert in_own_words(reply.text, own_words, own_titles)
 
     check()
     results.add("hostile_input", "dialogue.answer (4,096-unit walls)", tried)
