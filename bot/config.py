@@ -72,7 +72,7 @@ class Settings:
     timezone: ZoneInfo = STOCKHOLM
     question_retention_days: int = 90
     flood_limit: int = 20
-    send_rate: float = 25.0
+    send_rate: float = 30.0  # the whole bot, every process together: Telegram's ~30 a second
     misfire_grace: dt.timedelta = dt.timedelta(hours=6)
     remind_default: tuple[dt.timedelta, ...] = (dt.timedelta(days=7), dt.timedelta(days=1))
     webhook_url: str | None = None

@@ -40,7 +40,7 @@ from bot.dialogue import (
     split_at_length,
     telegram_length,
 )
-from bot.flood import FloodGate, Verdict
+from bot.flood import Gate, Verdict
 from bot.storage import privacy, questions
 from bot.storage import residents as store
 from bot.tickets import ticket_lines
@@ -177,7 +177,7 @@ class Residents:
         sessions: async_sessionmaker[AsyncSession],
         content: ContentHolder,
         clock: Callable[[], dt.datetime],
-        flood: FloodGate,
+        flood: Gate,
         *,
         retention: dt.timedelta,
         sole_writer: bool = False,
@@ -426,9 +426,9 @@ class Residents:
 
     # --- notices ------------------------------------------------------------------------------
 
-    def admit(self, caller: Caller) -> Verdict:
+    async def admit(self, caller: Caller) -> Verdict:
         """Count one message against the flood limit and say whether to answer it."""
-        return self._flood.check(caller.chat_id)
+        return await self._flood.admit(caller.chat_id)
 
     async def flood_notice(self, caller: Caller) -> Reply:
         """The one polite notice when a resident writes faster than the limit."""

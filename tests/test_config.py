@@ -24,7 +24,7 @@ def test_defaults_without_any_variable() -> None:
     assert settings.timezone.key == "Europe/Stockholm"
     assert settings.question_retention_days == 90
     assert settings.flood_limit == 20
-    assert settings.send_rate == 25.0
+    assert settings.send_rate == 30.0
     assert settings.misfire_grace == dt.timedelta(hours=6)
     assert settings.remind_default == (dt.timedelta(days=7), dt.timedelta(days=1))
     assert settings.webhook_url is None

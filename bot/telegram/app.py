@@ -73,7 +73,9 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         Application.builder()
         .token(settings.require_token().reveal())
         .base_url(settings.telegram_api_url)
-        .request(AiohttpRequest(BOT_API_CONNECTIONS))
+        # Every call of the bot's connection that puts something in a chat takes a permit of
+        # the send budget (bot/telegram/request.py); getUpdates has a connection of its own.
+        .request(AiohttpRequest(BOT_API_CONNECTIONS, budget=services.budget))
         .get_updates_request(AiohttpRequest())
         .context_types(CONTEXT_TYPES)
         # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
@@ -216,4 +218,5 @@ def _delivery_runtime(application: BotApplication) -> DeliveryRuntime:
         PtbMessenger(application.bot),
         lambda: services.content.current.content,
         services.clock,
+        budget=services.budget,
     )

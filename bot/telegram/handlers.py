@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -22,10 +21,6 @@ from bot.telegram.visuals import send_calendar_file, send_timeline_picture
 from bot.visuals.calendar import ICS_PREFIX
 
 log = logging.getLogger(__name__)
-
-# chat_data: (update id, reply) of the last answered text, so the ticket note of the same update
-# (bot/telegram/tickets.py, a later handler group) need not match the question a second time.
-REPLY_KEY = "answered_reply"
 
 
 def caller_of(update: Update) -> Caller:
@@ -48,22 +43,6 @@ async def send(update: Update, context: BotContext, replies: Reply | Iterable[Re
         await send_plain_text(context.bot, chat.id, reply.text, reply.buttons)
 
 
-def remember_reply(update: Update, context: BotContext, reply: Reply) -> None:
-    """Keep the reply to this update's text for the handlers of later groups."""
-    chat_data: dict[Any, Any] | None = context.chat_data
-    if chat_data is not None:
-        chat_data[REPLY_KEY] = (update.update_id, reply)
-
-
-def answered_reply(update: Update, context: BotContext) -> Reply | None:
-    """The reply `ask` gave to this very update's text (once), or None."""
-    chat_data: dict[Any, Any] | None = context.chat_data
-    kept = chat_data.pop(REPLY_KEY, None) if chat_data is not None else None
-    if isinstance(kept, tuple) and kept[0] == update.update_id and isinstance(kept[1], Reply):
-        return kept[1]
-    return None
-
-
 def _argument(context: BotContext) -> str | None:
     return " ".join(context.args) if context.args else None
 
@@ -79,7 +58,7 @@ async def ignore_unaddressed(update: Update, context: BotContext) -> None:
 async def check_flood(update: Update, context: BotContext) -> None:
     """Let the message through, or say once that it is too many, then stay silent."""
     caller = caller_of(update)
-    verdict = context.services.residents.admit(caller)
+    verdict = await context.services.residents.admit(caller)
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.NOTICE:
@@ -156,8 +135,12 @@ async def ask(update: Update, context: BotContext) -> None:
     assert message is not None
     assert message.text is not None
     text = without_mention(message.text, context.bot.username)
-    reply = await context.services.residents.ask(caller_of(update), text)
-    remember_reply(update, context, reply)
+    caller = caller_of(update)
+    reply = await context.services.residents.ask(caller, text)
+    tickets = context.services.tickets
+    if tickets is not None:
+        # Unanswered: kept (in the database) for "Ask the staff", with the reply just given.
+        await tickets.note(caller, text, reply)
     await send(update, context, reply)
 
 

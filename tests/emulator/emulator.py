@@ -16,14 +16,14 @@ from typing import Any, Self
 from aiohttp import web
 
 from tests.emulator.limits import (
-    Clock,
-    FaultConfig,
-    FaultInjector,
-    FaultKind,
     TELEGRAM_GLOBAL_PER_SECOND,
     TELEGRAM_GROUP_PER_MINUTE,
     TELEGRAM_PER_CHAT_BURST,
     TELEGRAM_PER_CHAT_PER_SECOND,
+    Clock,
+    FaultConfig,
+    FaultInjector,
+    FaultKind,
     RateLimits,
     SlidingWindow,
 )
@@ -291,7 +291,9 @@ class BotApiEmulator:
 
     def no_rate_limits(self) -> None:
         """Switch every rate limit off (say why at the call: Telegram always has them)."""
-        self.set_rate_limits(global_per_second=None, per_chat_per_second=None, group_per_minute=None)
+        self.set_rate_limits(
+            global_per_second=None, per_chat_per_second=None, group_per_minute=None
+        )
 
     @property
     def refused_sends(self) -> int:
