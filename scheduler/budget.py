@@ -210,11 +210,11 @@ class SendBudget:
         """Sends waiting for a permit."""
         return sum(len(q) for q in self._queues.values())
 
-    def chat_ready_at(self, chat_id: int, priority: Priority) -> float:
-        """The earliest moment (monotonic) a send of `priority` to `chat_id` may start; `inf`
-        while one to it is in flight."""
+    def chat_ready_at(self, chat_id: int, priority: Priority, now: float | None = None) -> float:
+        """The earliest moment (monotonic, `now` at the soonest) a send of `priority` to
+        `chat_id` may start; `inf` while one to it is in flight."""
         chat = self._chats.get(chat_id)
-        now = self._clock.monotonic()
+        now = self._clock.monotonic() if now is None else now
         if chat is None:
             return now
         if chat.in_flight:
@@ -236,7 +236,7 @@ class SendBudget:
         if (
             self.window.synchronous
             and not self.waiting
-            and self.chat_ready_at(chat_id, priority) <= self._clock.monotonic()
+            and self.chat_ready_at(chat_id, priority, now := self._clock.monotonic()) <= now
             and await self.window.try_start(chat_id, priority, 0) == 0.0
         ):
             self._started(chat_id)
@@ -344,8 +344,8 @@ class SendBudget:
                     continue
                 if waiter.chat_id in busy:
                     continue  # an earlier waiter of this chat goes first
-                ready = self.chat_ready_at(waiter.chat_id, priority)
                 now = self._clock.monotonic()
+                ready = self.chat_ready_at(waiter.chat_id, priority, now)
                 if ready > now:
                     busy.add(waiter.chat_id)
                     soonest = min(soonest, ready - now)

@@ -271,7 +271,7 @@ class Sender:
     async def _start(self, delivery: store.ClaimedDelivery) -> None:
         """Start one send when both the overall rate and the recipient's chat allow it."""
         mono = self._clock.monotonic()
-        chat_ready = self.budget.chat_ready_at(delivery.chat_id, Priority.PUSH)
+        chat_ready = self.budget.chat_ready_at(delivery.chat_id, Priority.PUSH, mono)
         if chat_ready > mono:
             # Only when two broadcasts reach one chat within a second (or its last send got a
             # 429); it waits its turn here. `inf`: a message to it is in flight.
