@@ -74,6 +74,7 @@ RESIDENT_TEXTS: Mapping[str, frozenset[str]] = {
     "mydata_questions": frozenset({"count", "days"}),
     "mydata_question": frozenset({"date", "text"}),
     "mydata_footer": frozenset(),
+    "mydata_draft": frozenset({"text"}),
     "forgotten": frozenset(),
     "forget_kept": frozenset(),
 }
@@ -393,6 +394,8 @@ class Residents:
                 when = question.asked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
                 lines.append(self._t("mydata_question", lang, date=when, text=question.text))
         lines += ticket_lines(self._content.current.content.texts, data.tickets, lang, zone)
+        if data.draft is not None:
+            lines += ["", self._t("mydata_draft", lang, text=data.draft.text)]
         lines += ["", self._t("mydata_footer", lang)]
         return lines
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.dialogue import MENU_TIMELINE, Reply
@@ -36,11 +36,21 @@ def caller_of(update: Update) -> Caller:
 
 
 async def send(update: Update, context: BotContext, replies: Reply | Iterable[Reply]) -> None:
-    """Send replies to the update's chat as plain text: user text is never parsed as markup."""
+    """Send replies to the update's chat as plain text: user text is never parsed as markup.
+
+    The send budget (bot/telegram/request.py) has already retried a reply that Telegram
+    refused or that met a network error, and logged and counted one that still failed; such a
+    reply ends the answer here. A 400 is a bug of ours and goes to the error handler.
+    """
     chat = update.effective_chat
     assert chat is not None
     for reply in (replies,) if isinstance(replies, Reply) else replies:
-        await send_plain_text(context.bot, chat.id, reply.text, reply.buttons)
+        try:
+            await send_plain_text(context.bot, chat.id, reply.text, reply.buttons)
+        except BadRequest:
+            raise
+        except (Forbidden, RetryAfter, NetworkError):
+            return
 
 
 def _argument(context: BotContext) -> str | None:
