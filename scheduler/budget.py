@@ -82,7 +82,8 @@ class Window(Protocol):
 
     async def try_start(self, chat_id: int, priority: Priority, replies_waiting: int) -> float:
         """Take a slot for a send to `chat_id` now (0.0), or say how many seconds until it may
-        be tried again (`inf`: until a send in flight is answered)."""
+        be tried again (`inf`: until a send in flight is answered). Negative: only this chat
+        must wait that long (another process is sending to it); other chats may go."""
         ...
 
     def finish(self, chat_id: int) -> None:
@@ -351,6 +352,10 @@ class SendBudget:
                     soonest = min(soonest, ready - now)
                     continue
                 wait = await self.window.try_start(waiter.chat_id, priority, replies_waiting)
+                if wait < 0:  # this chat is busy elsewhere; the others may still go
+                    busy.add(waiter.chat_id)
+                    soonest = min(soonest, -wait)
+                    continue
                 if wait > 0:
                     return min(soonest, wait)
                 queue.remove(waiter)

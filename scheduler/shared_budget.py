@@ -177,17 +177,21 @@ class SharedWindow:
         return 0.0
 
     def _wait(self, state: object, chat_id: int, priority: Priority) -> float:
-        """0 when the ledger allows this send now, else the seconds to wait."""
+        """0 when the ledger allows this send now, else the seconds to wait (negative when only
+        this chat must wait: see `Window.try_start`)."""
         now = state.now  # type: ignore[attr-defined]
         if state.chat_in_flight:  # type: ignore[attr-defined]
-            return POLL
-        waits = [0.0]
+            return -POLL
+        chat_waits = [0.0]
         answered = state.chat_answered  # type: ignore[attr-defined]
         if priority is Priority.PUSH and answered is not None:
-            waits.append(self.per_chat_interval - (now - answered).total_seconds())
+            chat_waits.append(self.per_chat_interval - (now - answered).total_seconds())
         if chat_id < 0 and state.chat_recent >= self.group_per_minute:  # type: ignore[attr-defined]
             oldest = state.chat_oldest  # type: ignore[attr-defined]
-            waits.append(GROUP_WINDOW - (now - oldest).total_seconds() if oldest else 1.0)
+            chat_waits.append(GROUP_WINDOW - (now - oldest).total_seconds() if oldest else 1.0)
+        if max(chat_waits) > 0:
+            return -min(max(*chat_waits, 0.005), GROUP_WINDOW)
+        waits = [0.0]
         busy = int(state.busy)  # type: ignore[attr-defined]
         if priority is Priority.PUSH:
             busy += int(state.others_waiting)  # type: ignore[attr-defined]
