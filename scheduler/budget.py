@@ -73,6 +73,7 @@ class Attempt(Generic[T]):
     value: T | None = None
     error: BaseException | None = None
     retry_after: float = 0.0
+    detail: str = ""  # what Telegram said, for the log when the message is given up
 
 
 class Window(Protocol):
@@ -423,7 +424,7 @@ class SendBudget:
             chat_pseudonym(chat_id),
             reason,
             attempts,
-            result.error or f"retry after {result.retry_after:g} s",
+            result.error or result.detail or f"retry after {result.retry_after:g} s",
         )
         if self._on_lost is not None:
             self._on_lost(chat_id, reason)

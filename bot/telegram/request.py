@@ -225,18 +225,24 @@ def classify(answer: Answer) -> Attempt[Answer]:
     status, body = answer
     if status < 300:
         return Attempt(Outcome.SENT, answer)
+    detail = f"{status} {_description(body)}"
     if status == 429:
-        retry_after = _retry_after(body)
-        return Attempt(Outcome.RATE_LIMITED, answer, retry_after=retry_after)
+        return Attempt(Outcome.RATE_LIMITED, answer, retry_after=_retry_after(body), detail=detail)
     if status == 403:
-        return Attempt(Outcome.BLOCKED, answer)
+        return Attempt(Outcome.BLOCKED, answer, detail=detail)
     if status >= 500:
-        return Attempt(Outcome.TRANSIENT, answer)
-    if status == 400 and any(
-        marker in body.decode(errors="replace").lower() for marker in GONE_MARKERS
-    ):
+        return Attempt(Outcome.TRANSIENT, answer, detail=detail)
+    if status == 400 and any(marker in detail.lower() for marker in GONE_MARKERS):
         return Attempt(Outcome.SENT, answer)  # already as wanted: nothing was lost
-    return Attempt(Outcome.REFUSED, answer)
+    return Attempt(Outcome.REFUSED, answer, detail=detail)
+
+
+def _description(body: bytes) -> str:
+    """Telegram's `description` of an error (it never contains the token)."""
+    try:
+        return str(BaseRequest.parse_json_payload(body).get("description", ""))[:200]
+    except (TelegramError, AttributeError):
+        return ""
 
 
 def _retry_after(body: bytes) -> float:
