@@ -18,6 +18,11 @@ fewer than the limit are in flight or answered within the last second:
   slot a little longer (safe). A 429 deletes the permit: Telegram did not count it.
 - A process that dies leaves its in-flight permits behind; they stop counting `HOLD_MAX`
   seconds after their grant (no Bot API request lasts that long), so the budget heals itself.
+- While the database is away (a restart, a failover) nobody can coordinate through it, yet a
+  resident should still get the apology: each process then sends from a window of its own of
+  `FALLBACK_SHARE` of the total (a quarter: four processes together stay within it), and goes
+  back to the ledger as soon as the database answers. Little is sent then: without a database
+  the bot can only apologise, and the outbox waits.
 
 The price is one short transaction per message (about a millisecond on a local PostgreSQL),
 which at Telegram's 30 messages a second is nothing.
@@ -38,6 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from scheduler.budget import GROUP_WINDOW, Priority
+from scheduler.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +52,9 @@ HOLD_MAX = 30.0  # seconds after which a permit never answered stops counting (a
 KEEP = 300.0  # seconds of permits kept in the table
 WAITING_FRESH = 2.0  # seconds a process's count of waiting replies stays valid
 POLL = 0.02  # seconds to wait when every slot is in flight (an answer may come any moment)
-DATABASE_RETRY = 0.5  # seconds to wait after the database failed a grant
+DATABASE_RETRY = 0.5  # seconds to wait after the database failed to record answers
+FALLBACK_SHARE = 0.25  # of the total, per process, while the database is away
+RECHECK = 1.0  # seconds between tries of the database while it is away
 
 _STATE = text(
     """
@@ -131,17 +139,46 @@ class SharedWindow:
         self._flood_window = flood_window
         self._refusals: deque[tuple[float, float]] = deque()
         self.paused_until = -math.inf
+        # While the database is away: this process's own share, and the chats sent from it.
+        self._fallback = RateLimiter(max(1.0, rate * FALLBACK_SHARE))
+        self._fallback_chats: set[int] = set()
+        self._database_back_at = -math.inf  # when to try the database again
+        self.degraded = False
 
     async def try_start(self, chat_id: int, priority: Priority, replies_waiting: int) -> float:
         """Take a permit in the ledger now (0.0), or the seconds until asking again."""
         mono = time.monotonic()
         if self.paused_until > mono:
             return self.paused_until - mono
-        try:
-            return await self._try_start(chat_id, priority, replies_waiting, mono)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("send budget: database unavailable (%s); waiting", type(exc).__name__)
-            return DATABASE_RETRY
+        if mono >= self._database_back_at:
+            try:
+                wait = await self._try_start(chat_id, priority, replies_waiting, mono)
+            except (SQLAlchemyError, OSError) as exc:
+                self._database_back_at = time.monotonic() + RECHECK
+                if not self.degraded:
+                    log.warning(
+                        "send budget: database unavailable (%s); sending at most %g/s from "
+                        "this process alone until it is back",
+                        type(exc).__name__,
+                        self._fallback.capacity / self._fallback.window,
+                    )
+                self.degraded = True
+            else:
+                if self.degraded:
+                    log.info("send budget: database back; the budget is shared again")
+                self.degraded = False
+                return wait
+        return self._try_fallback(chat_id)
+
+    def _try_fallback(self, chat_id: int) -> float:
+        """A permit from this process's own share, while the database is away."""
+        now = time.monotonic()
+        ready = self._fallback.ready_at(now)
+        if ready > now:
+            return POLL if ready == math.inf else min(ready - now, RECHECK)
+        self._fallback.start(now)
+        self._fallback_chats.add(chat_id)
+        return 0.0
 
     async def _try_start(
         self, chat_id: int, priority: Priority, replies_waiting: int, mono: float
@@ -222,6 +259,14 @@ class SharedWindow:
         return self.paused_until
 
     def _record(self, chat_id: int, *, counted: bool) -> None:
+        if chat_id in self._fallback_chats:
+            self._fallback_chats.discard(chat_id)
+            now = time.monotonic()
+            if counted:
+                self._fallback.finish(now)
+            else:
+                self._fallback.refused(now, 0.0)
+            return
         permit = self._in_flight.pop(chat_id, None)
         if permit is None:
             return
