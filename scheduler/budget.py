@@ -13,7 +13,10 @@ back when the answer comes. The budget keeps:
   answers a message of the resident's, whose pace the flood gate bounds; Telegram allows short
   bursts);
 - groups (negative chat ids) at most `group_per_minute` sends in any minute, whatever the kind;
-- replies before pushes: a waiting reply takes the next free slot, the broadcast takes the rest.
+- replies before pushes: a waiting reply takes the next free slot, the broadcast takes the rest,
+  and leaves a few slots free for the replies the last moments suggest are coming (a quarter
+  of a second's worth, at most a quarter of the window): a slot a push takes is held for a
+  second, so a broadcast that filled every slot would make the next burst of replies wait.
 
 `send` adds the retry policy for replies: a 429 waits `retry_after` (only that chat, unless
 429s come in a burst: then everything pauses) and tries again, a network error or a 5xx backs
@@ -42,6 +45,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 GROUP_WINDOW = 60.0
+# Replies granted within this many seconds, plus those waiting, are the slots pushes leave free.
+RESERVE_HORIZON = 0.25
 # Replies: how often and for how long a reply is tried before it counts as lost.
 MAX_REPLY_ATTEMPTS = 10
 MAX_REPLY_SECONDS = 120.0
@@ -81,10 +86,13 @@ class Window(Protocol):
 
     synchronous: bool  # True when `try_start` never waits (then no task switch is needed)
 
-    async def try_start(self, chat_id: int, priority: Priority, replies_waiting: int) -> float:
+    async def try_start(self, chat_id: int, priority: Priority, reply_demand: int) -> float:
         """Take a slot for a send to `chat_id` now (0.0), or say how many seconds until it may
         be tried again (`inf`: until a send in flight is answered). Negative: only this chat
-        must wait that long (another process is sending to it); other chats may go."""
+        must wait that long (another process is sending to it); other chats may go.
+
+        `reply_demand`: replies waiting here plus those granted in the last moment; a push
+        leaves that many slots free (at most a quarter of the window)."""
         ...
 
     def finish(self, chat_id: int) -> None:
@@ -105,14 +113,27 @@ class LocalWindow:
         self.limiter = RateLimiter(rate)
         self._clock = clock
 
-    async def try_start(self, chat_id: int, priority: Priority, replies_waiting: int) -> float:
-        """Start now when the window has room, else the wait."""
+    async def try_start(self, chat_id: int, priority: Priority, reply_demand: int) -> float:
+        """Start now when the window has room (leaving replies theirs), else the wait."""
         now = self._clock.monotonic()
         ready = self.limiter.ready_at(now)
-        if ready <= now:
-            self.limiter.start(now)
-            return 0.0
-        return ready - now
+        if ready > now:
+            return ready - now
+        if priority is Priority.PUSH and reply_demand:
+            reserve = min(reply_demand, self.limiter.capacity // 4)
+            if self.limiter.busy(now) + reserve >= self.limiter.capacity:
+                return RESERVE_HORIZON / 5
+        self.limiter.start(now)
+        return 0.0
+
+    def ready_in(self) -> float:
+        """Seconds until the window may have room (0: now; inf: until an answer)."""
+        now = self._clock.monotonic()
+        return max(0.0, self.limiter.ready_at(now) - now)
+
+    def full_in_flight(self) -> bool:
+        """True while every slot is in flight: an answer, not time, frees the next."""
+        return self.limiter.in_flight >= self.limiter.capacity
 
     def finish(self, chat_id: int) -> None:
         """Count the answer in the window."""
@@ -178,6 +199,8 @@ class SendBudget:
         self._chats: dict[int, _Chat] = {}
         self._queues: dict[Priority, deque[_Waiter]] = {p: deque() for p in Priority}
         self._kick = asyncio.Event()
+        self._waiting_chats: dict[int, int] = {}  # chat -> waiters, to wake only when it helps
+        self._reply_grants: deque[float] = deque()  # for the reserve, see `_reply_demand`
         self._dispatcher: asyncio.Task[None] | None = None
         self._finishes = 0
         self.stats = BudgetStats()
@@ -239,12 +262,13 @@ class SendBudget:
             self.window.synchronous
             and not self.waiting
             and self.chat_ready_at(chat_id, priority, now := self._clock.monotonic()) <= now
-            and await self.window.try_start(chat_id, priority, 0) == 0.0
+            and await self.window.try_start(chat_id, priority, self._reply_demand(now)) == 0.0
         ):
-            self._started(chat_id)
+            self._started(chat_id, priority)
             return
         waiter = _Waiter(chat_id, priority, asyncio.get_running_loop().create_future())
         self._queues[priority].append(waiter)
+        self._waiting_chats[chat_id] = self._waiting_chats.get(chat_id, 0) + 1
         self._wake()
         try:
             await waiter.future
@@ -254,11 +278,15 @@ class SendBudget:
             else:
                 with contextlib.suppress(ValueError):
                     self._queues[priority].remove(waiter)
+                    self._unwait(chat_id)
             raise
 
     def finish(self, chat_id: int) -> None:
         """The send to `chat_id` was answered (any answer but a 429: it counted)."""
         now = self._clock.monotonic()
+        # An answer frees no slot (it stays taken for a window): it helps a waiter only when
+        # every slot was in flight, or when the waiter waits for this chat.
+        helps = chat_id in self._waiting_chats or self._full_in_flight()
         chat = self._chats.setdefault(chat_id, _Chat())
         chat.in_flight = False
         chat.answered_at = now
@@ -269,7 +297,8 @@ class SendBudget:
         self._finishes += 1
         if self._finishes % 1000 == 0:
             self._forget_idle_chats(now)
-        self._wake()
+        if helps:
+            self._wake()
 
     def refused(self, chat_id: int, retry_after: float) -> float:
         """A 429 for `chat_id`: it waits `retry_after`; returns when it may be tried again."""
@@ -282,11 +311,29 @@ class SendBudget:
         self._wake()
         return max(chat.not_before, paused_until)
 
-    def _started(self, chat_id: int) -> None:
+    def _started(self, chat_id: int, priority: Priority) -> None:
         self._chats.setdefault(chat_id, _Chat()).in_flight = True
+        if priority is Priority.REPLY:
+            self._reply_grants.append(self._clock.monotonic())
 
-    def _replies_waiting(self) -> int:
-        return len(self._queues[Priority.REPLY])
+    def _unwait(self, chat_id: int) -> None:
+        left = self._waiting_chats.get(chat_id, 0) - 1
+        if left > 0:
+            self._waiting_chats[chat_id] = left
+        else:
+            self._waiting_chats.pop(chat_id, None)
+
+    def _full_in_flight(self) -> bool:
+        full = getattr(self.window, "full_in_flight", None)
+        return True if full is None else bool(full())
+
+    def _reply_demand(self, now: float) -> int:
+        """Replies waiting, plus those granted in the last RESERVE_HORIZON: the slots the next
+        replies will probably want, which pushes leave free."""
+        grants = self._reply_grants
+        while grants and grants[0] <= now - RESERVE_HORIZON:
+            grants.popleft()
+        return len(self._queues[Priority.REPLY]) + len(grants)
 
     def _forget_idle_chats(self, now: float) -> None:
         quiet = max(self.per_chat_interval, GROUP_WINDOW)
@@ -320,6 +367,17 @@ class SendBudget:
 
     async def _pause(self, delay: float) -> None:
         """Wait `delay` seconds of the budget's clock, or until a permit is given back."""
+        if type(self._clock) is SystemClock:
+            # The common case, kept cheap: one timer on the loop, no extra tasks.
+            timer = None
+            if delay != math.inf:
+                timer = asyncio.get_running_loop().call_later(delay, self._kick.set)
+            try:
+                await self._kick.wait()
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            return
         kicked = asyncio.ensure_future(self._kick.wait())
         waits: set[asyncio.Future[Any]] = {kicked}
         if delay != math.inf:
@@ -332,17 +390,20 @@ class SendBudget:
 
     async def _grant_what_can_go(self) -> float:
         """Grant every waiter that may go now; the seconds until the next may (inf: an answer)."""
+        ready_in = getattr(self.window, "ready_in", None)
+        if ready_in is not None and (wait := float(ready_in())) > 0:
+            return wait  # no slot for anyone yet: no need to look at the waiters
         soonest = math.inf
         # Replies first: the loop over pushes is reached only when every reply that may go got
         # its permit (the window ran out: return). A reply held back only by its own chat (in
         # flight, after a 429) does not hold up the broadcast.
         for priority in Priority:
             queue = self._queues[priority]
-            replies_waiting = len(self._queues[Priority.REPLY])
             busy: set[int] = set()
             for waiter in list(queue):
                 if waiter.future.done():  # cancelled while waiting
                     queue.remove(waiter)
+                    self._unwait(waiter.chat_id)
                     continue
                 if waiter.chat_id in busy:
                     continue  # an earlier waiter of this chat goes first
@@ -352,7 +413,8 @@ class SendBudget:
                     busy.add(waiter.chat_id)
                     soonest = min(soonest, ready - now)
                     continue
-                wait = await self.window.try_start(waiter.chat_id, priority, replies_waiting)
+                demand = self._reply_demand(now)
+                wait = await self.window.try_start(waiter.chat_id, priority, demand)
                 if wait < 0:  # this chat is busy elsewhere; the others may still go
                     busy.add(waiter.chat_id)
                     soonest = min(soonest, -wait)
@@ -360,10 +422,11 @@ class SendBudget:
                 if wait > 0:
                     return min(soonest, wait)
                 queue.remove(waiter)
+                self._unwait(waiter.chat_id)
                 if waiter.future.done():  # cancelled during the shared window's round trip
                     self.window.finish(waiter.chat_id)
                     continue
-                self._started(waiter.chat_id)
+                self._started(waiter.chat_id, priority)
                 waiter.future.set_result(None)
                 busy.add(waiter.chat_id)
         return soonest

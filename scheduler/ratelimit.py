@@ -110,6 +110,13 @@ class RateLimiter:
             earliest = max(earliest, answered[busy - self.capacity] + self.window)
         return earliest
 
+    def busy(self, now: float) -> int:
+        """Requests in flight or answered within the last window: the slots taken at `now`."""
+        answered = self._answered
+        while answered and answered[0] <= now - self.window:
+            answered.popleft()
+        return self._in_flight + len(answered)
+
     def available(self, now: float) -> int:
         """How many requests may start at `now` without waiting (0 or 1: requests are spaced)."""
         return 1 if self.ready_at(now) <= now else 0

@@ -11,9 +11,9 @@ fewer than the limit are in flight or answered within the last second:
   machines whose clocks differ still agree.
 - The same ledger keeps the per-chat rules across processes: one request in flight per chat, a
   push at most one a second per chat after its last answer, a group at most 20 a minute.
-- Replies first, across processes: a process with replies waiting says how many in
-  `send_waiting`; a push (the outbox, on whichever process holds the sender role) is granted
-  only while the slots left exceed the replies waiting elsewhere.
+- Replies first, across processes: a process with replies waiting (or just granted) says how
+  many in `send_waiting`; a push (the outbox, on whichever process holds the sender role) is
+  granted only while the slots left exceed those replies, everywhere.
 - Answers are recorded by a background writer in small batches; a late record only holds a
   slot a little longer (safe). A 429 deletes the permit: Telegram did not count it.
 - A process that dies leaves its in-flight permits behind; they stop counting `HOLD_MAX`
@@ -145,14 +145,14 @@ class SharedWindow:
         self._database_back_at = -math.inf  # when to try the database again
         self.degraded = False
 
-    async def try_start(self, chat_id: int, priority: Priority, replies_waiting: int) -> float:
+    async def try_start(self, chat_id: int, priority: Priority, reply_demand: int) -> float:
         """Take a permit in the ledger now (0.0), or the seconds until asking again."""
         mono = time.monotonic()
         if self.paused_until > mono:
             return self.paused_until - mono
         if mono >= self._database_back_at:
             try:
-                wait = await self._try_start(chat_id, priority, replies_waiting, mono)
+                wait = await self._try_start(chat_id, priority, reply_demand, mono)
             except (SQLAlchemyError, OSError) as exc:
                 self._database_back_at = time.monotonic() + RECHECK
                 if not self.degraded:
@@ -181,7 +181,7 @@ class SharedWindow:
         return 0.0
 
     async def _try_start(
-        self, chat_id: int, priority: Priority, replies_waiting: int, mono: float
+        self, chat_id: int, priority: Priority, reply_demand: int, mono: float
     ) -> float:
         params = {
             "hold": HOLD_MAX,
@@ -195,16 +195,17 @@ class SharedWindow:
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": BUDGET_LOCK}
             )
-            report = replies_waiting != self._reported_waiting or (
-                replies_waiting and mono - self._reported_at > WAITING_FRESH / 2
+            reserve = min(reply_demand, self.capacity // 4)
+            report = reserve != self._reported_waiting or (
+                reserve and mono - self._reported_at > WAITING_FRESH / 2
             )
             if report:
                 await connection.execute(
-                    _REPORT_WAITING, {"holder": self.holder, "replies": replies_waiting}
+                    _REPORT_WAITING, {"holder": self.holder, "replies": reserve}
                 )
-                self._reported_waiting, self._reported_at = replies_waiting, mono
+                self._reported_waiting, self._reported_at = reserve, mono
             state = (await connection.execute(_STATE, params)).one()
-            wait = self._wait(state, chat_id, priority)
+            wait = self._wait(state, chat_id, priority, reserve)
             if wait > 0:
                 return wait
             permit = (
@@ -213,7 +214,7 @@ class SharedWindow:
         self._in_flight[chat_id] = int(permit)
         return 0.0
 
-    def _wait(self, state: object, chat_id: int, priority: Priority) -> float:
+    def _wait(self, state: object, chat_id: int, priority: Priority, reserve: int) -> float:
         """0 when the ledger allows this send now, else the seconds to wait (negative when only
         this chat must wait: see `Window.try_start`)."""
         now = state.now  # type: ignore[attr-defined]
@@ -230,8 +231,8 @@ class SharedWindow:
             return -min(max(*chat_waits, 0.005), GROUP_WINDOW)
         waits = [0.0]
         busy = int(state.busy)  # type: ignore[attr-defined]
-        if priority is Priority.PUSH:
-            busy += int(state.others_waiting)  # type: ignore[attr-defined]
+        if priority is Priority.PUSH:  # leave the replies, here and elsewhere, their slots
+            busy += min(self.capacity // 4, reserve + int(state.others_waiting))  # type: ignore[attr-defined]
         if busy >= self.capacity:
             oldest = state.oldest  # type: ignore[attr-defined]
             waits.append(
