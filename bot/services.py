@@ -28,8 +28,9 @@ from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from bot.tickets import TICKET_TEXTS, Tickets
 from bot.visuals.texts import visual_text_problems
-from scheduler.budget import SendBudget
+from scheduler.budget import LocalWindow, SendBudget
 from scheduler.lost import LostMessages
+from scheduler.ratelimit import SystemClock
 from scheduler.runtime import DeliveryRuntime
 from scheduler.shared_budget import SharedWindow
 
@@ -159,10 +160,12 @@ class Services:
         )
         tickets = Tickets(sessions, content, residents, settings, clock)
         lost = LostMessages(sessions)
-        if sole_writer:
-            budget = SendBudget.local(settings.send_rate, on_lost=lost.record)
-        else:
-            budget = SendBudget(SharedWindow(engine, settings.send_rate), on_lost=lost.record)
+        window = (
+            LocalWindow(settings.send_rate, SystemClock())
+            if sole_writer
+            else SharedWindow(engine, settings.send_rate)
+        )
+        budget = SendBudget(window, push_rate=settings.broadcast_rate, on_lost=lost.record)
         return cls(
             settings,
             content,

@@ -13,6 +13,8 @@ back when the answer comes. The budget keeps:
   answers a message of the resident's, whose pace the flood gate bounds; Telegram allows short
   bursts);
 - groups (negative chat ids) at most `group_per_minute` sends in any minute, whatever the kind;
+- pushes at most `push_rate` a second when set (`OMRADESBOT_BROADCAST_RATE`): a share of the
+  total the operator gives the broadcast at most, the rest kept for replies;
 - replies before pushes: a waiting reply takes the next free slot, the broadcast takes the rest,
   and leaves a few slots free for the replies the last moments suggest are coming (a quarter
   of a second's worth, at most a quarter of the window): a slot a push takes is held for a
@@ -116,20 +118,22 @@ class LocalWindow:
     async def try_start(self, chat_id: int, priority: Priority, reply_demand: int) -> float:
         """Start now when the window has room (leaving replies theirs), else the wait."""
         now = self._clock.monotonic()
-        ready = self.limiter.ready_at(now)
+        # Pushes keep an even spacing (no bursts); a reply only needs room in the window.
+        spaced = priority is Priority.PUSH
+        ready = self.limiter.ready_at(now, spaced=spaced)
         if ready > now:
             return ready - now
-        if priority is Priority.PUSH and reply_demand:
+        if spaced and reply_demand:
             reserve = min(reply_demand, self.limiter.capacity // 4)
             if self.limiter.busy(now) + reserve >= self.limiter.capacity:
                 return RESERVE_HORIZON / 5
-        self.limiter.start(now)
+        self.limiter.start(now, spaced=spaced)
         return 0.0
 
     def ready_in(self) -> float:
-        """Seconds until the window may have room (0: now; inf: until an answer)."""
+        """Seconds until the window may have room for a reply (0: now; inf: until an answer)."""
         now = self._clock.monotonic()
-        return max(0.0, self.limiter.ready_at(now) - now)
+        return max(0.0, self.limiter.ready_at(now, spaced=False) - now)
 
     def full_in_flight(self) -> bool:
         """True while every slot is in flight: an answer, not time, frees the next."""
@@ -154,6 +158,7 @@ class _Chat:
     """What the budget remembers about one chat while it matters."""
 
     in_flight: bool = False
+    pushing: bool = False  # the send in flight is a push (it counts in the push limit)
     answered_at: float = -math.inf
     not_before: float = -math.inf  # after a 429 for this chat
     recent: deque[float] = field(default_factory=deque)  # groups: answers in the last minute
@@ -189,9 +194,12 @@ class SendBudget:
         clock: Clock | None = None,
         per_chat_interval: float = 1.0,
         group_per_minute: int = 20,
+        push_rate: float | None = None,
         on_lost: Callable[[int, str], None] | None = None,
     ) -> None:
         self.window = window
+        # The pushes' own limit within the window's total (None: what the replies leave).
+        self._pushes = RateLimiter(push_rate) if push_rate is not None else None
         self._clock = clock or SystemClock()
         self.per_chat_interval = per_chat_interval
         self.group_per_minute = group_per_minute
@@ -262,6 +270,7 @@ class SendBudget:
             self.window.synchronous
             and not self.waiting
             and self.chat_ready_at(chat_id, priority, now := self._clock.monotonic()) <= now
+            and self._push_wait(priority, now) <= 0
             and await self.window.try_start(chat_id, priority, self._reply_demand(now)) == 0.0
         ):
             self._started(chat_id, priority)
@@ -289,6 +298,10 @@ class SendBudget:
         helps = chat_id in self._waiting_chats or self._full_in_flight()
         chat = self._chats.setdefault(chat_id, _Chat())
         chat.in_flight = False
+        if chat.pushing and self._pushes is not None:
+            helps = helps or self._pushes.in_flight >= self._pushes.capacity
+            self._pushes.finish(now)
+        chat.pushing = False
         chat.answered_at = now
         if chat_id < 0:
             chat.recent.append(now)
@@ -305,6 +318,9 @@ class SendBudget:
         now = self._clock.monotonic()
         chat = self._chats.setdefault(chat_id, _Chat())
         chat.in_flight = False
+        if chat.pushing and self._pushes is not None:
+            self._pushes.refused(now, 0.0)
+        chat.pushing = False
         chat.not_before = now + retry_after
         paused_until = self.window.refused(chat_id, retry_after)
         self.stats.rate_limited += 1
@@ -312,9 +328,19 @@ class SendBudget:
         return max(chat.not_before, paused_until)
 
     def _started(self, chat_id: int, priority: Priority) -> None:
-        self._chats.setdefault(chat_id, _Chat()).in_flight = True
+        chat = self._chats.setdefault(chat_id, _Chat())
+        chat.in_flight = True
         if priority is Priority.REPLY:
             self._reply_grants.append(self._clock.monotonic())
+        elif self._pushes is not None:
+            chat.pushing = True
+            self._pushes.start(self._clock.monotonic())
+
+    def _push_wait(self, priority: Priority, now: float) -> float:
+        """Seconds until the pushes' own limit allows another (0 for replies, or no limit)."""
+        if priority is Priority.REPLY or self._pushes is None:
+            return 0.0
+        return self._pushes.ready_at(now) - now
 
     def _unwait(self, chat_id: int) -> None:
         left = self._waiting_chats.get(chat_id, 0) - 1
@@ -413,6 +439,8 @@ class SendBudget:
                     busy.add(waiter.chat_id)
                     soonest = min(soonest, ready - now)
                     continue
+                if (push_wait := self._push_wait(priority, now)) > 0:
+                    return min(soonest, push_wait)  # no push may go before then
                 demand = self._reply_demand(now)
                 wait = await self.window.try_start(waiter.chat_id, priority, demand)
                 if wait < 0:  # this chat is busy elsewhere; the others may still go

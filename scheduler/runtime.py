@@ -41,7 +41,7 @@ class DeliveryRuntime:
             sessions,
             messenger,
             Renderer(lambda: content().texts),
-            rate=settings.send_rate,
+            rate=settings.push_rate,
             budget=budget,
         )
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)

@@ -149,3 +149,16 @@ async def test_pushes_are_not_retried_by_the_budget() -> None:
     await gate.send(7, attempt, priority=Priority.PUSH, retry=False)  # type: ignore[arg-type]
     assert len(calls) == 1
     assert lost == []  # the outbox records its own failures
+
+
+async def test_a_broadcast_share_caps_pushes_and_leaves_the_rest_to_replies() -> None:
+    gate, clock = budget(rate=30, push_rate=10)
+    log: list[str] = []
+    pushes = [send(gate, clock, 100 + n, Priority.PUSH, log) for n in range(30)]
+    replies = [send(gate, clock, 200 + n, Priority.REPLY, log) for n in range(30)]
+    await asyncio.gather(*pushes, *replies)
+    push_times = sorted(float(e.split("@")[1]) for e in log if e.startswith("push"))
+    reply_times = sorted(float(e.split("@")[1]) for e in log if e.startswith("reply"))
+    for i, start in enumerate(push_times):
+        assert sum(1 for t in push_times[i:] if t < start + 1.0) <= 10
+    assert reply_times[-1] < 1.5  # the replies had the other 20 a second and more
