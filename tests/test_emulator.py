@@ -323,12 +323,16 @@ async def test_telegrams_limits_are_on_by_default() -> None:
         await asyncio.gather(*(bot.send_message(ANNA.id, f"fritt {n}") for n in range(30)))
 
 
-async def test_reset_restores_telegrams_limits(emulator: BotApiEmulator) -> None:
+async def test_reset_restores_the_limits_it_was_started_with(emulator: BotApiEmulator) -> None:
     emulator.no_rate_limits()
     await emulator.reset()
-    assert emulator.rate_limits.global_per_second == 30
+    assert emulator.rate_limits.global_per_second == 30  # Telegram's, the default
     assert emulator.rate_limits.per_chat_per_second == 1
     assert emulator.rate_limits.group_per_minute == 20
+    async with running_emulator(global_rate=None) as unlimited:
+        unlimited.set_rate_limits()
+        await unlimited.reset()
+        assert unlimited.rate_limits.global_per_second is None
 
 
 @pytest.mark.usefixtures("timedelta_periods")

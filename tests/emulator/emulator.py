@@ -135,6 +135,12 @@ class BotApiEmulator:
         self.host = host
         self.port = port
         self.rate_limits = RateLimits(global_rate, per_chat_rate, per_chat_burst, group_rate)
+        self._started_limits = {
+            "global_per_second": global_rate,
+            "per_chat_per_second": per_chat_rate,
+            "per_chat_burst": per_chat_burst,
+            "group_per_minute": group_rate,
+        }
         self.faults = FaultInjector(faults)
         self.strict_chats = strict_chats
         self.photo_limit = photo_limit
@@ -257,10 +263,10 @@ class BotApiEmulator:
 
     async def reset(self) -> None:
         """Forget every user, chat, message, update, command and log; switch faults off and
-        restore Telegram's rate limits."""
+        restore the rate limits it was started with (Telegram's by default)."""
         self._reset_state()
         self.faults.clear()
-        self.set_rate_limits()
+        self.set_rate_limits(**self._started_limits)  # type: ignore[arg-type]
         await self._publish()
 
     async def _publish(self) -> None:
