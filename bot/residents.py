@@ -182,9 +182,12 @@ class Residents:
         *,
         retention: dt.timedelta,
         sole_writer: bool = False,
+        keep_drafts: bool = False,
     ) -> None:
         """`sole_writer`: no other process changes this database (SQLite's instance lock), so
-        the language a resident chose may be remembered instead of read for every message."""
+        the language a resident chose may be remembered instead of read for every message.
+        `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
+        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
@@ -192,6 +195,7 @@ class Residents:
         self._retention = retention
         self._questions = questions.QuestionLog(sessions)
         self._chosen = ChosenLanguages() if sole_writer else None
+        self._keep_drafts = keep_drafts
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -248,7 +252,8 @@ class Residents:
         """Free text: the answer; in a private chat the question is logged for staff statistics.
 
         The question is committed before the answer is returned (so before it is sent); the
-        questions of residents asking at the same moment share one commit (`QuestionLog`).
+        questions of residents asking at the same moment share one commit (`QuestionLog`). An
+        unanswered one becomes the resident's draft for "Ask the staff" in that same commit.
         """
         if not caller.private:
             return self._dialogue.answer(text, caller.hinted_language)
@@ -265,6 +270,7 @@ class Residents:
                     score=reply.score,
                     answered=reply.topic is not None,
                     asked_at=self._clock(),
+                    keep_draft=self._keep_drafts and reply.topic is None,
                 )
             )
         return reply

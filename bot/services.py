@@ -157,6 +157,7 @@ class Services:
             flood,
             retention=dt.timedelta(days=settings.question_retention_days),
             sole_writer=sole_writer,
+            keep_drafts=bool(settings.staff_ids),
         )
         tickets = Tickets(sessions, content, residents, settings, clock)
         lost = LostMessages(sessions)

@@ -2,7 +2,8 @@
 
 Flow: the dialogue offers "Ask the staff" under an honest "I don't know"; the last unanswered
 question is kept as a `Draft` in the database (never in button data, never in one process's
-memory: the confirmation may land on another process, or after a restart), and the bot asks for
+memory: the confirmation may land on another process, or after a restart; `Residents.ask`
+writes it with the question), and the bot asks for
 confirmation showing exactly what will be sent; the confirmed draft becomes a ticket posted to
 the staff chat (or to each staff member privately). Staff answer by replying to that post or
 with /reply; the resident gets the answer marked as coming from the staff. No Telegram types
@@ -218,24 +219,6 @@ class Tickets:
                 await store.save_draft(
                     session, caller.chat_id, after.text, after.noted_at, after.token
                 )
-
-    async def note(self, caller: Caller, text: str, answered: Reply | None = None) -> Draft | None:
-        """After a free-text message: keep it as the draft if the bot could not answer it.
-
-        `answered` is the reply the resident got for `text` (matching the text again would cost
-        as much as answering it); without it the question is matched here. Small talk
-        (including "I want a person") and answered questions keep the earlier draft, so the
-        button under "I am only a bot" still sends what the resident actually asked. Returns
-        the draft written, None when nothing changed. Only an unanswered question writes.
-        """
-        if not caller.private or not text.strip():
-            return None
-        reply = answered or self._content.current.dialogue.answer(text, caller.hinted_language)
-        if reply.topic is not None or reply.smalltalk is not None:
-            return None
-        draft = Draft(text.strip()[:QUESTION_TEXT_LIMIT], self._clock())
-        await self._keep(caller, None, draft)
-        return draft
 
     async def offer(self, caller: Caller, text: str | None = None) -> Offer:
         """The "Ask the staff" button (text None) or /ask <text>: show what would be sent."""

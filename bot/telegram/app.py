@@ -79,7 +79,7 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         .get_updates_request(AiohttpRequest())
         .context_types(CONTEXT_TYPES)
         # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
-        # the flood gate, the remembered answer and the ticket draft are per chat.
+        # the flood gate and the ticket draft are per chat.
         .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
         .post_stop(_post_stop)

@@ -145,12 +145,8 @@ async def ask(update: Update, context: BotContext) -> None:
     assert message is not None
     assert message.text is not None
     text = without_mention(message.text, context.bot.username)
-    caller = caller_of(update)
-    reply = await context.services.residents.ask(caller, text)
-    tickets = context.services.tickets
-    if tickets is not None:
-        # Unanswered: kept (in the database) for "Ask the staff", with the reply just given.
-        await tickets.note(caller, text, reply)
+    # Unanswered, the question is also kept (in the database) for "Ask the staff".
+    reply = await context.services.residents.ask(caller_of(update), text)
     await send(update, context, reply)
 
 

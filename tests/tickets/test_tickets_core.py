@@ -93,7 +93,12 @@ def make_tickets(engine: AsyncEngine, holder: ContentHolder, clock: Clock, **kw:
     settings = replace(Settings(), **values)  # type: ignore[arg-type]
     sessions = session_factory(engine)
     residents = Residents(
-        sessions, holder, clock, FloodGate(20, clock), retention=dt.timedelta(days=90)
+        sessions,
+        holder,
+        clock,
+        FloodGate(20, clock),
+        retention=dt.timedelta(days=90),
+        keep_drafts=True,
     )
     return Tickets(sessions, holder, residents, settings, clock)
 
@@ -149,23 +154,27 @@ def test_missing_ticket_texts_are_named(holder: ContentHolder) -> None:
     assert any("ticket_response_time: missing" in p for p in caught.value.problems)
 
 
+def residents_of(world: World) -> Residents:
+    return world.tickets._residents
+
+
 async def test_only_unanswered_questions_become_drafts(world: World) -> None:
-    tickets = world.tickets
-    draft = await tickets.note(ANNA, "Vad kostar en pizza på torget?")
+    tickets, residents = world.tickets, residents_of(world)
+    await residents.ask(ANNA, "Vad kostar en pizza på torget?")
+    draft = await tickets.draft(ANNA)  # kept in the database, with the question
     assert draft is not None
     assert draft.text == "Vad kostar en pizza på torget?"
-    assert await tickets.draft(ANNA) == draft  # kept in the database, not in the transport
     # Small talk and answered questions keep the earlier question.
-    assert await tickets.note(ANNA, "jag vill prata med en människa") is None
-    assert await tickets.note(ANNA, "varför flyttar områdesarbetet från Kållered?") is None
+    await residents.ask(ANNA, "jag vill prata med en människa")
+    await residents.ask(ANNA, "varför flyttar områdesarbetet från Kållered?")
     assert await tickets.draft(ANNA) == draft
     # Group chats never keep drafts: nobody there is a resident.
-    assert await tickets.note(GROUP, "Vad kostar en pizza?") is None
+    await residents.ask(GROUP, "Vad kostar en pizza?")
     assert await tickets.draft(GROUP) is None
 
 
 async def test_a_draft_expires(world: World) -> None:
-    await world.tickets.note(ANNA, "Vad kostar en pizza?")
+    await residents_of(world).ask(ANNA, "Vad kostar en pizza?")
     world.clock.now += DRAFT_TTL + dt.timedelta(seconds=1)
     offer = await world.tickets.offer(ANNA)
     assert offer.draft is None
@@ -178,7 +187,7 @@ async def test_another_service_on_the_same_database_sends_the_draft(
 ) -> None:
     # Two processes behind a load balancer: one answered, the other gets the confirmation.
     other = make_tickets(world.engine, holder, world.clock, ticket_limit=2)
-    await world.tickets.note(ANNA, "Vad kostar en pizza på torget?")
+    await residents_of(world).ask(ANNA, "Vad kostar en pizza på torget?")
     shown = await other.offer(ANNA)
     assert shown.draft is not None
     assert "pizza" in shown.reply.text
