@@ -170,6 +170,28 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             )
             if not met:
                 misses.append(f"{backend['backend']}: {label} takes {backend[key]:.2f} s.")
+    share = results["budget"]
+    replies_fast = share["reply_p95_s"] < 1.5
+    few_429 = share["share_429"] <= 0.03
+    lines.append(
+        f"| Send budget: reply latency p50 / p95 while a broadcast drains "
+        f"| {share['reply_p50_s']:.2f} s / {share['reply_p95_s']:.2f} s | | | p95 about a second "
+        f"| {_ok(replies_fast)} |"
+    )
+    lines.append(
+        f"| Send budget: sends refused with 429 | {share['refused_429']} of {share['sends']} "
+        f"| | {share['share_429']:.1%} | <= 3% | {_ok(few_429)} |"
+    )
+    lines.append(
+        f"| Send budget: broadcast rate beside the replies "
+        f"| {share['broadcast_rate_per_s']:.1f}/s "
+        f"| {share['left_by_replies_per_s']:.1f}/s left by the replies "
+        f"| {share['broadcast_share_of_left']:.0%} | takes what is left | |"
+    )
+    if not replies_fast:
+        misses.append(f"Send budget: reply p95 {share['reply_p95_s']:.2f} s during a broadcast.")
+    if not few_429:
+        misses.append(f"Send budget: {share['share_429']:.1%} of sends met a 429.")
     lines.append(
         f"| Start-up: `omradesbot run` to first poll | {startup['run_s']:.2f} s "
         f"| {startup['echo_run_s']:.2f} s (echo bot) "
@@ -271,7 +293,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "sendMessage calls with `retry_after` 1 s; a 429 delays only its own message (three in "
         "a row within a second would pause every send, see docs/delivery.md, and show as a "
         "long gap between accepted sends). Bot and emulator CPU are shares of one core while "
-        "sending. The two 25/s scenarios run side by side (each its own bot and emulator, a "
+        "sending. The two 30/s scenarios run side by side (each its own bot and emulator, a "
         "quarter of a core each; a send holds its slot in the window until its answer, so "
         "delays on the loaded machine cost rate but can never put one too many in a second), "
         "then the 1,000/s one alone.",
@@ -289,6 +311,28 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             f"| {s['refused_429']} | {s['duplicates']} | {s['lost']} | {s['bot_cpu_share']:.0%} "
             f"| {s['emulator_cpu_share']:.0%} |"
         )
+    lines += [
+        "",
+        "## Send budget",
+        "",
+        "Replies and a broadcast share one budget (docs/delivery.md): `omradesbot run` with its "
+        f"defaults ({share['budget_per_s']:.0f} messages a second in all) drains a broadcast "
+        f"to {share['subscribers']:,} subscribers against an emulator with Telegram's limits "
+        "(30/s overall, one a second per chat after a burst of 5, 20 a minute per group); "
+        f"meanwhile {share['questions']} residents ask a question each, "
+        f"{share['questions_per_s']:.0f} a second. Latency runs from the question to the "
+        "answer in the emulator's log; the broadcast's rate is measured over the same "
+        "window, against what the replies leave of the budget.",
+        "",
+        "| Reply p50 | Reply p95 | Reply max | Replies/s | Broadcast/s | Left by replies "
+        "| Broadcast share of it | 429s | Sends |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {share['reply_p50_s']:.2f} s | {share['reply_p95_s']:.2f} s "
+        f"| {share['reply_max_s']:.2f} s | {share['reply_rate_per_s']:.1f} "
+        f"| {share['broadcast_rate_per_s']:.1f} | {share['left_by_replies_per_s']:.1f} "
+        f"| {share['broadcast_share_of_left']:.0%} | {share['refused_429']} "
+        f"({share['share_429']:.1%}) | {share['sends']} |",
+    ]
     lines += [
         "",
         "## Scale of the data",

@@ -72,7 +72,10 @@ class Settings:
     timezone: ZoneInfo = STOCKHOLM
     question_retention_days: int = 90
     flood_limit: int = 20
-    send_rate: float = 25.0
+    send_rate: float = 30.0  # the whole bot, every process together: Telegram's ~30 a second
+    # At most this much of send_rate goes to pushes (broadcasts, reminders, notices); None: all
+    # that replies leave. Replies always come first either way.
+    broadcast_rate: float | None = None
     misfire_grace: dt.timedelta = dt.timedelta(hours=6)
     remind_default: tuple[dt.timedelta, ...] = (dt.timedelta(days=7), dt.timedelta(days=1))
     webhook_url: str | None = None
@@ -102,6 +105,7 @@ class Settings:
             ),
             flood_limit=env.get("OMRADESBOT_FLOOD_LIMIT", _positive_int, cls.flood_limit),
             send_rate=env.get("OMRADESBOT_SEND_RATE", _positive_float, cls.send_rate),
+            broadcast_rate=env.get("OMRADESBOT_BROADCAST_RATE", _positive_float, None),
             misfire_grace=env.get("OMRADESBOT_MISFIRE_GRACE", _duration, cls.misfire_grace),
             remind_default=env.get("OMRADESBOT_REMIND_DEFAULT", _durations, cls.remind_default),
             webhook_url=env.get("OMRADESBOT_WEBHOOK_URL", _https_url, None),
@@ -115,6 +119,13 @@ class Settings:
             log_level=env.get("OMRADESBOT_LOG_LEVEL", _log_level, cls.log_level),
             log_format=env.get("OMRADESBOT_LOG_FORMAT", _log_format, cls.log_format),
         )
+
+    @property
+    def push_rate(self) -> float:
+        """The most pushes a second: OMRADESBOT_BROADCAST_RATE within OMRADESBOT_SEND_RATE."""
+        if self.broadcast_rate is None:
+            return self.send_rate
+        return min(self.broadcast_rate, self.send_rate)
 
     def require_token(self) -> Secret:
         """Return the bot token, or explain how to get one from BotFather."""

@@ -40,7 +40,7 @@ from bot.dialogue import (
     split_at_length,
     telegram_length,
 )
-from bot.flood import FloodGate, Verdict
+from bot.flood import Gate, Verdict
 from bot.storage import privacy, questions
 from bot.storage import residents as store
 from bot.tickets import ticket_lines
@@ -74,6 +74,7 @@ RESIDENT_TEXTS: Mapping[str, frozenset[str]] = {
     "mydata_questions": frozenset({"count", "days"}),
     "mydata_question": frozenset({"date", "text"}),
     "mydata_footer": frozenset(),
+    "mydata_draft": frozenset({"text"}),
     "forgotten": frozenset(),
     "forget_kept": frozenset(),
 }
@@ -177,13 +178,16 @@ class Residents:
         sessions: async_sessionmaker[AsyncSession],
         content: ContentHolder,
         clock: Callable[[], dt.datetime],
-        flood: FloodGate,
+        flood: Gate,
         *,
         retention: dt.timedelta,
         sole_writer: bool = False,
+        keep_drafts: bool = False,
     ) -> None:
         """`sole_writer`: no other process changes this database (SQLite's instance lock), so
-        the language a resident chose may be remembered instead of read for every message."""
+        the language a resident chose may be remembered instead of read for every message.
+        `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
+        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
@@ -191,6 +195,7 @@ class Residents:
         self._retention = retention
         self._questions = questions.QuestionLog(sessions)
         self._chosen = ChosenLanguages() if sole_writer else None
+        self._keep_drafts = keep_drafts
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -247,7 +252,8 @@ class Residents:
         """Free text: the answer; in a private chat the question is logged for staff statistics.
 
         The question is committed before the answer is returned (so before it is sent); the
-        questions of residents asking at the same moment share one commit (`QuestionLog`).
+        questions of residents asking at the same moment share one commit (`QuestionLog`). An
+        unanswered one becomes the resident's draft for "Ask the staff" in that same commit.
         """
         if not caller.private:
             return self._dialogue.answer(text, caller.hinted_language)
@@ -264,6 +270,7 @@ class Residents:
                     score=reply.score,
                     answered=reply.topic is not None,
                     asked_at=self._clock(),
+                    keep_draft=self._keep_drafts and reply.topic is None,
                 )
             )
         return reply
@@ -393,6 +400,8 @@ class Residents:
                 when = question.asked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
                 lines.append(self._t("mydata_question", lang, date=when, text=question.text))
         lines += ticket_lines(self._content.current.content.texts, data.tickets, lang, zone)
+        if data.draft is not None:
+            lines += ["", self._t("mydata_draft", lang, text=data.draft.text)]
         lines += ["", self._t("mydata_footer", lang)]
         return lines
 
@@ -426,9 +435,9 @@ class Residents:
 
     # --- notices ------------------------------------------------------------------------------
 
-    def admit(self, caller: Caller) -> Verdict:
+    async def admit(self, caller: Caller) -> Verdict:
         """Count one message against the flood limit and say whether to answer it."""
-        return self._flood.check(caller.chat_id)
+        return await self._flood.admit(caller.chat_id)
 
     async def flood_notice(self, caller: Caller) -> Reply:
         """The one polite notice when a resident writes faster than the limit."""

@@ -19,7 +19,7 @@ from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
 from bot.dialogue import text_problems as dialogue_text_problems
 from bot.errors import ContentError, StorageError
-from bot.flood import FloodGate
+from bot.flood import FloodGate, Gate, SharedFloodGate
 from bot.leadership import Leadership
 from bot.matching import Matcher
 from bot.residents import RESIDENT_TEXTS, Residents
@@ -28,7 +28,11 @@ from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from bot.tickets import TICKET_TEXTS, Tickets
 from bot.visuals.texts import visual_text_problems
+from scheduler.budget import LocalWindow, SendBudget
+from scheduler.lost import LostMessages
+from scheduler.ratelimit import SystemClock
 from scheduler.runtime import DeliveryRuntime
+from scheduler.shared_budget import SharedWindow
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +113,12 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
-    flood: FloodGate
+    flood: Gate
     residents: Residents
+    # Every message the bot sends takes a permit here (scheduler/budget.py): the request layer
+    # for replies, the outbox sender for pushes. On PostgreSQL it is shared by all processes.
+    budget: SendBudget
+    lost: LostMessages
     # --- issue 4 (scheduler, outbox sender) and issue 5 (tickets): add fields below, each
     # with a default, and start/stop them in bot/telegram/app.py's post_init/post_shutdown.
     # The outbox sender and scheduler need the bot, so post_init builds and starts them.
@@ -134,18 +142,43 @@ class Services:
         clock = clock or system_clock(settings)
         engine = create_engine(settings.database_url)
         sessions = session_factory(engine)
-        flood = FloodGate(settings.flood_limit, clock)
+        # One process per SQLite file (bot/instance_lock.py); PostgreSQL may have several, which
+        # must share the flood count and the send budget instead of each keeping its own.
+        sole_writer = engine.dialect.name == "sqlite"
+        flood: Gate = (
+            FloodGate(settings.flood_limit, clock)
+            if sole_writer
+            else SharedFloodGate(sessions, settings.flood_limit, clock)
+        )
         residents = Residents(
             sessions,
             content,
             clock,
             flood,
             retention=dt.timedelta(days=settings.question_retention_days),
-            # One process per SQLite file (bot/instance_lock.py); PostgreSQL may have several.
-            sole_writer=engine.dialect.name == "sqlite",
+            sole_writer=sole_writer,
+            keep_drafts=bool(settings.staff_ids),
         )
         tickets = Tickets(sessions, content, residents, settings, clock)
-        return cls(settings, content, engine, sessions, clock, flood, residents, tickets=tickets)
+        lost = LostMessages(sessions)
+        window = (
+            LocalWindow(settings.send_rate, SystemClock())
+            if sole_writer
+            else SharedWindow(engine, settings.send_rate)
+        )
+        budget = SendBudget(window, push_rate=settings.broadcast_rate, on_lost=lost.record)
+        return cls(
+            settings,
+            content,
+            engine,
+            sessions,
+            clock,
+            flood,
+            residents,
+            budget,
+            lost,
+            tickets=tickets,
+        )
 
     async def prepare_database(self) -> None:
         """Migrate the embedded SQLite database; refuse any other database that is not at head.
@@ -156,7 +189,12 @@ class Services:
         await prepare_database(self.settings.database_url, self.engine)
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop the send budget, record the last lost messages, release the database."""
+        await self.budget.close()
+        await self.lost.flush()
+        window = self.budget.window
+        if isinstance(window, SharedWindow):
+            await window.close()
         await self.engine.dispose()
 
 

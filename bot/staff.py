@@ -20,6 +20,7 @@ from bot.dialogue import Button, Reply
 from bot.errors import ContentError
 from bot.parsing import whole_number
 from bot.storage import outbox as store
+from bot.storage.lost import lost_since
 from bot.storage.milestones import add_milestone, move_milestone, remove_milestone
 from bot.storage.models import Broadcast, Delivery
 from bot.storage.questions import question_stats
@@ -301,23 +302,33 @@ class StaffService:
         async with self._sessions() as session:
             counts = await subscriber_counts(session)
             questions = await question_stats(session, since=now - dt.timedelta(days=7))
+            lost = await lost_since(session, (now - dt.timedelta(days=7)).astimezone(dt.UTC).date())
         subscribers = ", ".join(
             f"{self._area_name(area, lang)} {language}: {n}"
             for (area, language), n in sorted(counts.items())
         )
         share = round(100 * questions.answered / questions.total) if questions.total else 0
         topics = ", ".join(f"{topic} ({n})" for topic, n in questions.top_topics) or "-"
-        return Reply(
-            self._t(
-                "staff_stats",
-                lang,
-                subscribers=subscribers or "0",
-                questions=questions.total,
-                answered_share=share,
-                topics=topics,
-                unanswered=questions.unanswered,
-            )
+        reasons = ", ".join(
+            f"{self._t(f'lost_reason_{reason}', lang)} {n}" for reason, n in sorted(lost.items())
         )
+        text = self._t(
+            "staff_stats",
+            lang,
+            subscribers=subscribers or "0",
+            questions=questions.total,
+            answered_share=share,
+            topics=topics,
+            unanswered=questions.unanswered,
+        )
+        # Replies, ticket relays and notices the send budget gave up on (scheduler/budget.py).
+        undelivered = self._t(
+            "staff_stats_lost",
+            lang,
+            count=sum(lost.values()),
+            reasons=f" ({reasons})" if reasons else "",
+        )
+        return Reply(f"{text}\n{undelivered}")
 
     async def reload(self, actor: int, lang: Lang) -> Reply:
         """/reload: re-read content; invalid content is rejected and the old stays live."""

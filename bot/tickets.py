@@ -1,11 +1,13 @@
 """Ask the staff: a resident's unanswered question becomes a ticket, the staff's answer comes back.
 
-Flow: the dialogue offers "Ask the staff" under an honest "I don't know"; the transport keeps the
-last unanswered question as a `Draft` (never in button data) and asks for confirmation showing
-exactly what will be sent; the confirmed draft becomes a ticket posted to the staff chat (or to
-each staff member privately). Staff answer by replying to that post or with /reply; the resident
-gets the answer marked as coming from the staff. No Telegram types here: messages go out through
-a `Notifier` (the outbox's Messenger fits).
+Flow: the dialogue offers "Ask the staff" under an honest "I don't know"; the last unanswered
+question is kept as a `Draft` in the database (never in button data, never in one process's
+memory: the confirmation may land on another process, or after a restart; `Residents.ask`
+writes it with the question), and the bot asks for
+confirmation showing exactly what will be sent; the confirmed draft becomes a ticket posted to
+the staff chat (or to each staff member privately). Staff answer by replying to that post or
+with /reply; the resident gets the answer marked as coming from the staff. No Telegram types
+here: messages go out through a `Notifier` (the outbox's Messenger fits).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ class Draft:
 
 @dataclass(frozen=True)
 class Offer:
-    """What the transport shows, and the draft it keeps for the chat (None: forget it)."""
+    """What the transport shows, and the resident's draft after the action (None: none)."""
 
     reply: Reply
     draft: Draft | None
@@ -197,25 +199,48 @@ class Tickets:
 
     # --- resident side --------------------------------------------------------------------------
 
-    def note(
-        self, caller: Caller, text: str, previous: Draft | None, answered: Reply | None = None
-    ) -> Draft | None:
-        """After a free-text message: the draft to keep, i.e. the last question left unanswered.
+    # --- the draft, kept in the database ---------------------------------------------------------
 
-        `answered` is the reply the resident got for `text`, when the transport still has it
-        (matching the text again would cost as much as answering it); without it the question
-        is matched here. Small talk (including "I want a person") keeps the earlier question,
-        so the button under "I am only a bot" still sends what the resident actually asked.
-        """
-        if not caller.private or not text.strip():
-            return self._fresh(previous)
-        reply = answered or self._content.current.dialogue.answer(text, caller.hinted_language)
-        if reply.topic is None and reply.smalltalk is None:
-            return Draft(text.strip()[:QUESTION_TEXT_LIMIT], self._clock())
-        return self._fresh(previous)
+    async def draft(self, caller: Caller) -> Draft | None:
+        """The resident's draft while it may still be sent, else None."""
+        async with self._sessions() as session:
+            row = await store.get_draft(session, caller.chat_id)
+        draft = Draft(row.text, row.noted_at, row.token) if row is not None else None
+        return self._fresh(draft)
 
-    async def offer(self, caller: Caller, draft: Draft | None, text: str | None = None) -> Offer:
+    async def _keep(self, caller: Caller, before: Draft | None, after: Draft | None) -> None:
+        """Store what an action left as the draft (nothing to do when it did not change)."""
+        if after == before or not caller.private:
+            return
+        async with self._sessions.begin() as session:
+            if after is None:
+                await store.delete_draft(session, caller.chat_id)
+            else:
+                await store.save_draft(
+                    session, caller.chat_id, after.text, after.noted_at, after.token
+                )
+
+    async def offer(self, caller: Caller, text: str | None = None) -> Offer:
         """The "Ask the staff" button (text None) or /ask <text>: show what would be sent."""
+        before = await self.draft(caller)
+        offer = await self._offer(caller, before, text)
+        await self._keep(caller, before, offer.draft)
+        return offer
+
+    async def submit(self, caller: Caller, token: str, notifier: Notifier) -> Offer:
+        """The send button: the draft it was shown for becomes a ticket and reaches the staff."""
+        before = await self.draft(caller)
+        offer = await self._submit(caller, before, token, notifier)
+        await self._keep(caller, before, offer.draft)
+        return offer
+
+    async def cancel(self, caller: Caller) -> Offer:
+        """The cancel button under a confirmation: nothing is sent, the draft is dropped."""
+        lang = await self._residents.language(caller)
+        await self._keep(caller, await self.draft(caller), None)
+        return Offer(Reply(self._t("ticket_cancelled", lang)), None)
+
+    async def _offer(self, caller: Caller, draft: Draft | None, text: str | None) -> Offer:
         lang = await self._residents.language(caller)
         if not caller.private:
             return Offer(Reply(self._t("private_only", lang)), draft)
@@ -244,14 +269,9 @@ class Tickets:
         limit = self._settings.ticket_limit
         return Reply(self._t("ticket_limit", lang, limit=limit)) if count >= limit else None
 
-    def cancel(self, lang: Lang) -> Offer:
-        """The cancel button under a confirmation: nothing is sent, the draft is dropped."""
-        return Offer(Reply(self._t("ticket_cancelled", lang)), None)
-
-    async def submit(
+    async def _submit(
         self, caller: Caller, draft: Draft | None, token: str, notifier: Notifier
     ) -> Offer:
-        """The send button: the draft it was shown for becomes a ticket and reaches the staff."""
         lang = await self._residents.language(caller)
         if not caller.private:
             return Offer(Reply(self._t("private_only", lang)), draft)
@@ -469,6 +489,7 @@ class Tickets:
         cutoff = self._clock() - dt.timedelta(days=self._settings.question_retention_days)
         async with self._sessions.begin() as session:
             count = await store.prune_tickets(session, cutoff)
+            await store.prune_drafts(session, self._clock() - DRAFT_TTL)
         log.info("pruned %d answered or closed tickets from before %s", count, cutoff.date())
         return count
 

@@ -1,8 +1,8 @@
 """The delivery outbox sender: drains pending deliveries within Telegram's limits, crash-safely.
 
-Limits: at most `rate` messages in any one-second window overall as Telegram counts them (a
-request holds its slot from its start until a second after its answer), evenly spaced, and at
-most one message a second to any one chat (see scheduler/ratelimit.py).
+Limits: the sender takes a permit from the bot's send budget (scheduler/budget.py) for every
+message, as a push: replies to residents go first, the outbox takes what they leave of the
+bot's total rate, and at most one message a second goes to any one chat, counting the replies.
 
 Failures: a 429 delays its own message by `retry_after` and retries it while the others go on;
 three 429s within a second with no other answer in between are a flood, and every send pauses
@@ -46,6 +46,7 @@ from bot.logids import chat_pseudonym
 from bot.storage import outbox as store
 from bot.storage.columns import utcnow
 from bot.storage.models import Broadcast, Delivery
+from scheduler.budget import Priority, SendBudget
 from scheduler.messenger import (
     Buttons,
     DeliveryError,
@@ -56,7 +57,7 @@ from scheduler.messenger import (
     RecipientBlockedError,
     TransientSendError,
 )
-from scheduler.ratelimit import Clock, RateLimiter, SystemClock
+from scheduler.ratelimit import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -133,18 +134,21 @@ class Sender:
         poll_interval: float = 1.0,
         clock: Clock | None = None,
         now: Callable[[], dt.datetime] = utcnow,
+        budget: SendBudget | None = None,
     ) -> None:
+        """`budget`: the bot's send budget, shared with the replies; without one the sender has
+        `rate` a second to itself (the outbox tests)."""
         self._sessions = sessions
         self._messenger = messenger
         self._renderer = renderer
-        self.limiter = RateLimiter(rate)
+        self._clock = clock or SystemClock()
+        self.budget = budget or SendBudget.local(rate, clock=self._clock)
         self.max_in_flight = max_in_flight or default_max_in_flight(rate)
         self._batch = max(1, min(self.max_in_flight, math.ceil(rate / 20)))
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._poll_interval = poll_interval
-        self._clock = clock or SystemClock()
         self._now = now
         self._wake = asyncio.Event()
         self._settled = asyncio.Event()
@@ -153,7 +157,6 @@ class Sender:
         self._peak_unsettled = 0
         self._deferred: list[tuple[float, int, store.ClaimedDelivery]] = []
         self._tie = itertools.count()
-        self._slot_freed = asyncio.Event()
         self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._broadcasts: dict[int, Broadcast] = {}
@@ -177,6 +180,12 @@ class Sender:
 
     async def run(self, *, until_idle: bool = False) -> None:
         """Send until stopped (or, with `until_idle`, until nothing is pending or in flight)."""
+        # The sender takes its permits itself (as pushes); its requests, and those of the tasks
+        # started from here, must not take a second one in the request layer.
+        with SendBudget.holding():
+            await self._run(until_idle=until_idle)
+
+    async def _run(self, *, until_idle: bool) -> None:
         await self._release_orphans_when_possible()
         committer = asyncio.create_task(self._commit_outcomes())
         try:
@@ -262,7 +271,7 @@ class Sender:
     async def _start(self, delivery: store.ClaimedDelivery) -> None:
         """Start one send when both the overall rate and the recipient's chat allow it."""
         mono = self._clock.monotonic()
-        chat_ready = self.limiter.chat_ready_at(delivery.chat_id, mono)
+        chat_ready = self.budget.chat_ready_at(delivery.chat_id, Priority.PUSH, mono)
         if chat_ready > mono:
             # Only when two broadcasts reach one chat within a second (or its last send got a
             # 429); it waits its turn here. `inf`: a message to it is in flight.
@@ -286,31 +295,15 @@ class Sender:
         return started
 
     async def _acquire(self, chat_id: int) -> None:
-        """Wait until the rate window has room, then take a slot (held until `_release`)."""
-        while True:
-            mono = self._clock.monotonic()
-            ready = self.limiter.ready_at(mono)
-            if ready <= mono:
-                # No await between the check and `start`: two waiters cannot take one slot.
-                self.limiter.start(mono, chat_id)
-                return
-            if ready == math.inf:  # every slot is in flight: the next answer frees one
-                self._slot_freed.clear()
-                await self._slot_freed.wait()
-            else:
-                await self._clock.sleep(ready - mono)
+        """Wait for a permit to `chat_id` (held until `_release`); replies go first."""
+        await self.budget.acquire(chat_id, Priority.PUSH)
 
     def _release(self, chat_id: int, refused: RateLimitedError | None = None) -> float:
         """The request to `chat_id` was answered; returns when a refused one may be retried."""
-        mono = self._clock.monotonic()
-        self._slot_freed.set()
         if refused is None:
-            self.limiter.finish(mono, chat_id)
-            return mono
-        retry_at = self.limiter.refused(mono, refused.retry_after, chat_id)
-        if self.limiter.paused_until >= retry_at:
-            log.warning("429 flood: pausing all sends %.1f s", retry_at - mono)
-        return retry_at
+            self.budget.finish(chat_id)
+            return self._clock.monotonic()
+        return self.budget.refused(chat_id, refused.retry_after)
 
     # --- one send ----------------------------------------------------------------------------
 
@@ -334,7 +327,7 @@ class Sender:
                 message_id = await self._request(broadcast.kind, delivery, text, buttons)
             except RateLimitedError as exc:
                 # Telegram refused this chat's message: only it waits `retry_after` (the
-                # limiter pauses everything when 429s come in a burst), the others go on.
+                # budget pauses everything when 429s come in a burst), the others go on.
                 retry_at = self._release(delivery.chat_id, exc)
                 rate_limited += 1
                 log.warning(

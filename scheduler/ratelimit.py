@@ -96,12 +96,15 @@ class RateLimiter:
         """The end of the current flood pause (in the past when there is none)."""
         return self._paused_until
 
-    def ready_at(self, now: float) -> float:
-        """The earliest moment the next request may start; `inf` until one in flight answers."""
+    def ready_at(self, now: float, *, spaced: bool = True) -> float:
+        """The earliest moment the next request may start; `inf` until one in flight answers.
+
+        `spaced=False`: a request that need not keep the even spacing (a reply: a person
+        waits), only the window's count and any pause."""
         answered = self._answered
         while answered and answered[0] <= now - self.window:
             answered.popleft()
-        earliest = max(now, self._paused_until, self._next_even)
+        earliest = max(now, self._paused_until, self._next_even if spaced else now)
         busy = self._in_flight + len(answered)
         if busy >= self.capacity:
             if self._in_flight >= self.capacity:
@@ -110,13 +113,25 @@ class RateLimiter:
             earliest = max(earliest, answered[busy - self.capacity] + self.window)
         return earliest
 
+    def busy(self, now: float) -> int:
+        """Requests in flight or answered within the last window: the slots taken at `now`."""
+        answered = self._answered
+        while answered and answered[0] <= now - self.window:
+            answered.popleft()
+        return self._in_flight + len(answered)
+
     def available(self, now: float) -> int:
         """How many requests may start at `now` without waiting (0 or 1: requests are spaced)."""
         return 1 if self.ready_at(now) <= now else 0
 
-    def start(self, now: float, chat_id: int | None = None) -> None:
-        """Count one request started at `now` (to `chat_id`, when it is a chat message)."""
+    def start(self, now: float, chat_id: int | None = None, *, spaced: bool = True) -> None:
+        """Count one request started at `now` (to `chat_id`, when it is a chat message);
+        `spaced=False` leaves the even spacing of the others as it was."""
         self._in_flight += 1
+        if not spaced:
+            if chat_id is not None:
+                self._chat_next[chat_id] = math.inf
+            return
         # Spacing keeps to a schedule rather than to the last actual send, so a late wake-up of
         # the event loop is caught up instead of lost; the window still caps every second.
         base = self._next_even if self._next_even > now - self.spacing else now

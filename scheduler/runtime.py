@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.content import Content
+from scheduler.budget import SendBudget
 from scheduler.jobs import Jobs
 from scheduler.messenger import Messenger
 from scheduler.outbox import Renderer, Sender
@@ -32,12 +33,16 @@ class DeliveryRuntime:
         messenger: Messenger,
         content: Callable[[], Content],
         clock: Callable[[], dt.datetime],
+        *,
+        budget: SendBudget | None = None,
     ) -> None:
+        """`budget`: the bot's send budget, shared with the replies (a private one without)."""
         self.sender = Sender(
             sessions,
             messenger,
             Renderer(lambda: content().texts),
-            rate=settings.send_rate,
+            rate=settings.push_rate,
+            budget=budget,
         )
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self.jobs = Jobs(

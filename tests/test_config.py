@@ -24,7 +24,7 @@ def test_defaults_without_any_variable() -> None:
     assert settings.timezone.key == "Europe/Stockholm"
     assert settings.question_retention_days == 90
     assert settings.flood_limit == 20
-    assert settings.send_rate == 25.0
+    assert settings.send_rate == 30.0
     assert settings.misfire_grace == dt.timedelta(hours=6)
     assert settings.remind_default == (dt.timedelta(days=7), dt.timedelta(days=1))
     assert settings.webhook_url is None
@@ -68,6 +68,7 @@ def test_empty_values_count_as_unset() -> None:
         ("OMRADESBOT_QUESTION_RETENTION_DAYS", "1", "question_retention_days", 1),
         ("OMRADESBOT_FLOOD_LIMIT", "5", "flood_limit", 5),
         ("OMRADESBOT_SEND_RATE", "0.5", "send_rate", 0.5),
+        ("OMRADESBOT_BROADCAST_RATE", "20", "broadcast_rate", 20.0),
         ("OMRADESBOT_MISFIRE_GRACE", "30m", "misfire_grace", dt.timedelta(minutes=30)),
         ("OMRADESBOT_MISFIRE_GRACE", "1d", "misfire_grace", dt.timedelta(days=1)),
         (
@@ -120,6 +121,7 @@ def test_listen_accepts_host_and_ipv6() -> None:
         ("OMRADESBOT_SEND_RATE", "0", "greater than 0"),
         ("OMRADESBOT_SEND_RATE", "fast", "greater than 0"),
         ("OMRADESBOT_SEND_RATE", "nan", "greater than 0"),
+        ("OMRADESBOT_BROADCAST_RATE", "0", "greater than 0"),
         ("OMRADESBOT_MISFIRE_GRACE", "6 hours", "30m, 6h, 1d"),
         ("OMRADESBOT_REMIND_DEFAULT", "7d,tomorrow", "7d,1d"),
         ("OMRADESBOT_WEBHOOK_URL", "http://bot.example.org/hook", "https://"),

@@ -257,7 +257,7 @@ async def test_blocked_and_deactivated_users_get_403(bot: Bot, emulator: BotApiE
 async def test_per_chat_rate_answers_429_with_retry_after() -> None:
     clock = FakeClock()
     async with (
-        running_emulator(per_chat_rate=1, clock=clock) as emulator,
+        running_emulator(per_chat_rate=1, per_chat_burst=1, clock=clock) as emulator,
         Bot(DEFAULT_TOKEN, base_url=emulator.base_url) as bot,
     ):
         await bot.send_message(ANNA.id, "ett")
@@ -289,9 +289,50 @@ async def test_global_rate_is_a_sliding_one_second_window() -> None:
         assert emulator.max_sends_per_window(1.0) == 3
 
 
-async def test_rate_limits_are_off_by_default(bot: Bot, emulator: BotApiEmulator) -> None:
-    await asyncio.gather(*(bot.send_message(ANNA.id, f"nr {n}") for n in range(30)))
-    assert emulator.count_messages(ANNA.id) == 30
+@pytest.mark.usefixtures("timedelta_periods")
+async def test_telegrams_limits_are_on_by_default() -> None:
+    clock = FakeClock()
+    async with (
+        running_emulator(clock=clock) as emulator,
+        Bot(DEFAULT_TOKEN, base_url=emulator.base_url) as bot,
+    ):
+        # A private chat: a short burst of 5, then one a second.
+        for n in range(5):
+            await bot.send_message(ANNA.id, f"nr {n}")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(ANNA.id, "en för mycket")
+        clock.now += 1.0
+        await bot.send_message(ANNA.id, "nr 5")
+        # A group: 20 a minute.
+        await emulator.send_text(ANNA, "hej", chat_id=-100, chat_type="group")
+        for n in range(20):
+            await bot.send_message(-100, f"grupp {n}")
+            clock.now += 0.05
+        with pytest.raises(RetryAfter) as raised:
+            await bot.send_message(-100, "en för mycket")
+        assert raised.value.retry_after >= dtm.timedelta(seconds=58)
+        clock.now += 2.0
+        # Overall: 30 in any second, whoever they go to.
+        for chat_id in range(1000, 1030):
+            await bot.send_message(chat_id, "hej")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(2000, "hej")
+        assert emulator.max_sends_per_window(1.0) == 30
+        assert emulator.refused_sends == 3
+        emulator.no_rate_limits()
+        await asyncio.gather(*(bot.send_message(ANNA.id, f"fritt {n}") for n in range(30)))
+
+
+async def test_reset_restores_the_limits_it_was_started_with(emulator: BotApiEmulator) -> None:
+    emulator.no_rate_limits()
+    await emulator.reset()
+    assert emulator.rate_limits.global_per_second == 30  # Telegram's, the default
+    assert emulator.rate_limits.per_chat_per_second == 1
+    assert emulator.rate_limits.group_per_minute == 20
+    async with running_emulator(global_rate=None) as unlimited:
+        unlimited.set_rate_limits()
+        await unlimited.reset()
+        assert unlimited.rate_limits.global_per_second is None
 
 
 @pytest.mark.usefixtures("timedelta_periods")

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.content import STOCKHOLM
-from bot.flood import FloodGate, Verdict
+from bot.flood import FloodGate, SharedFloodGate, Verdict
+from bot.storage.engine import session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.models import FloodMessage
+from tests.databases import Database
 
 
 class FakeClock:
@@ -68,3 +73,25 @@ def test_sweep_frees_quiet_chats() -> None:
 def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         FloodGate(0, FakeClock())
+
+
+async def test_the_shared_gate_counts_once_for_every_process(database: Database) -> None:
+    # Two processes behind a load balancer, each with its gate on the one database.
+    engine = database.engine()
+    await upgrade(engine)
+    clock = FakeClock()
+    try:
+        gates = [SharedFloodGate(session_factory(engine), 3, clock) for _ in range(2)]
+        verdicts = [await gates[n % 2].admit(1) for n in range(6)]
+        assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.NOTICE] + [Verdict.DROP] * 2
+        assert await gates[1].admit(2) is Verdict.ALLOW  # another chat has its own count
+        clock.advance(30)
+        assert await gates[0].admit(1) is Verdict.DROP  # still hammering within the minute
+        clock.advance(60)
+        assert await gates[1].admit(1) is Verdict.ALLOW  # calm again
+        await gates[0].tidy()
+        async with session_factory(engine)() as session:
+            left = await session.scalar(select(func.count()).select_from(FloodMessage))
+        assert left == 1  # only the last minute is kept
+    finally:
+        await engine.dispose()

@@ -18,3 +18,10 @@ def insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
     if dialect_name(session) == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def upsert(session: AsyncSession, table: Any) -> Any:
+    """The dialect's INSERT for `table`, which has `on_conflict_do_update`."""
+    if dialect_name(session) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -260,3 +260,80 @@ class TicketMessage(Base):
     ticket_id: Mapped[int] = mapped_column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"))
     staff_chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class TicketDraft(Base):
+    """A resident's last unanswered question, ready for "Ask the staff" for 30 minutes.
+
+    In the database, not in one process's memory: the confirmation may be pressed on another
+    process than the one that answered, or after a restart. `token` ties the confirmation's
+    Send button to this text. Erased by /forget, shown by /mydata, pruned when stale.
+    """
+
+    __tablename__ = "ticket_drafts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(String(QUESTION_TEXT_LIMIT))
+    noted_at: Mapped[dt.datetime]
+    token: Mapped[str | None] = mapped_column(String(16))
+
+
+class FloodMessage(Base):
+    """One message the flood gate counted, where several processes share the count (PostgreSQL).
+
+    Kept for the gate's one-minute window only; erased by /forget.
+    """
+
+    __tablename__ = "flood_messages"
+    # Runtime state (a minute of counts): not exported, not imported (bot/storage/transfer.py).
+    __table_args__ = (Index(None, "chat_id", "at"), {"info": {"transient": True}})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime]
+
+
+class SendPermit(Base):
+    """A send holding a slot of the bot's send budget, shared by all processes (PostgreSQL).
+
+    From `granted_at` until a second after `answered_at` it counts against the bot's total rate
+    (scheduler/shared_budget.py); rows older than a few minutes are deleted.
+    """
+
+    __tablename__ = "send_permits"
+    __table_args__ = (
+        Index(None, "granted_at"),
+        Index(None, "chat_id"),
+        {"info": {"transient": True}},  # runtime state: not exported
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    priority: Mapped[int] = mapped_column(Integer)
+    granted_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime | None]
+
+
+class SendWaiting(Base):
+    """How many replies one process has waiting for the shared send budget, so that the
+    broadcast, on whichever process sends it, leaves them the next slots (PostgreSQL)."""
+
+    __tablename__ = "send_waiting"
+    __table_args__ = ({"info": {"transient": True}},)
+
+    holder: Mapped[str] = mapped_column(String(40), primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime]
+
+
+class LostMessage(Base):
+    """Messages to residents or staff that could not be delivered, counted per day and reason.
+
+    Only numbers: no chat id, no text. `/stats` shows them, and the reliability report.
+    """
+
+    __tablename__ = "lost_messages"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    reason: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Delivery, Question, Resident, Subscription, Ticket, TicketMessage
+from bot.storage.models import (
+    Delivery,
+    FloodMessage,
+    Question,
+    Resident,
+    SendPermit,
+    Subscription,
+    Ticket,
+    TicketDraft,
+    TicketMessage,
+)
 
 
 @dataclass(frozen=True)
@@ -19,12 +29,17 @@ class ResidentData:
     questions: list[Question]
     tickets: list[Ticket]
     pending_deliveries: list[Delivery]
+    draft: TicketDraft | None = None
 
     @property
     def empty(self) -> bool:
         """True when nothing at all is stored."""
         return self.resident is None and not (
-            self.subscriptions or self.questions or self.tickets or self.pending_deliveries
+            self.subscriptions
+            or self.questions
+            or self.tickets
+            or self.pending_deliveries
+            or self.draft
         )
 
 
@@ -45,7 +60,9 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
         .order_by(Delivery.id)
     )
+    draft = await session.get(TicketDraft, chat_id, populate_existing=True)
     return ResidentData(
+        draft=draft,
         resident=resident,
         subscriptions=list(subscriptions),
         questions=list(questions),
@@ -66,8 +83,18 @@ async def forget_resident(session: AsyncSession, chat_id: int) -> dict[str, int]
         delete(TicketMessage).where(TicketMessage.ticket_id.in_(tickets))
     )
     counts[TicketMessage.__tablename__] = int(result.rowcount)  # type: ignore[attr-defined]
-    # Children first, the resident last.
-    for model in (Delivery, Question, Subscription, Ticket, Resident):
+    # Children first, the resident last; then the rows that hold only the chat id for a while
+    # (the draft, the flood gate's last minute, the send budget's last seconds).
+    for model in (
+        Delivery,
+        Question,
+        Subscription,
+        Ticket,
+        Resident,
+        TicketDraft,
+        FloodMessage,
+        SendPermit,
+    ):
         result = await session.execute(delete(model).where(model.chat_id == chat_id))
         counts[model.__tablename__] = int(result.rowcount)  # type: ignore[attr-defined]
     return counts

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage._dialect import insert_ignoring_conflicts
+from bot.storage._dialect import insert_ignoring_conflicts, upsert
 from bot.storage.columns import utcnow
-from bot.storage.models import QUESTION_TEXT_LIMIT, Language, Question, Resident
+from bot.storage.models import QUESTION_TEXT_LIMIT, Language, Question, Resident, TicketDraft
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class AskedQuestion:
     score: float
     answered: bool
     asked_at: dt.datetime
+    # Unanswered, with staff to ask: also kept as the resident's ticket draft ("Ask the staff").
+    keep_draft: bool = False
 
 
 async def log_questions(session: AsyncSession, asked: Sequence[AskedQuestion]) -> None:
@@ -126,6 +128,30 @@ async def log_questions(session: AsyncSession, asked: Sequence[AskedQuestion]) -
             for q in asked
         ],
     )
+    # The last unanswered question of each chat becomes its draft, in the same commit: a draft
+    # costs nothing beyond the question's own write.
+    drafts = {q.chat_id: q for q in asked if q.keep_draft}
+    if drafts:
+        statement = upsert(session, TicketDraft)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["chat_id"],
+                set_={
+                    "text": statement.excluded.text,
+                    "noted_at": statement.excluded.noted_at,
+                    "token": None,
+                },
+            ),
+            [
+                {
+                    "chat_id": q.chat_id,
+                    "text": q.text.strip()[:QUESTION_TEXT_LIMIT],
+                    "noted_at": q.asked_at,
+                    "token": None,
+                }
+                for q in drafts.values()
+            ],
+        )
 
 
 class QuestionLog:

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage._dialect import upsert
 from bot.storage.columns import utcnow
-from bot.storage.models import Language, Ticket, TicketMessage
+from bot.storage.models import Language, Ticket, TicketDraft, TicketMessage
 
 
 async def create_ticket(
@@ -146,3 +147,31 @@ async def staff_copies_of(session: AsyncSession, chat_id: int) -> list[tuple[int
         .order_by(TicketMessage.id)
     )
     return [(int(t), int(c), int(m)) for t, c, m in rows]
+
+
+# --- drafts: the last unanswered question, kept for "Ask the staff" --------------------------
+
+
+async def get_draft(session: AsyncSession, chat_id: int) -> TicketDraft | None:
+    """The resident's draft, or None."""
+    return await session.get(TicketDraft, chat_id, populate_existing=True)
+
+
+async def save_draft(
+    session: AsyncSession, chat_id: int, text: str, noted_at: dt.datetime, token: str | None
+) -> None:
+    """Replace the resident's draft (one per resident: the last unanswered question)."""
+    values = {"text": text, "noted_at": noted_at, "token": token}
+    statement = upsert(session, TicketDraft).values(chat_id=chat_id, **values)
+    await session.execute(statement.on_conflict_do_update(index_elements=["chat_id"], set_=values))
+
+
+async def delete_draft(session: AsyncSession, chat_id: int) -> None:
+    """Forget the resident's draft."""
+    await session.execute(delete(TicketDraft).where(TicketDraft.chat_id == chat_id))
+
+
+async def prune_drafts(session: AsyncSession, noted_before: dt.datetime) -> int:
+    """Delete drafts too old to be sent; return how many."""
+    result = await session.execute(delete(TicketDraft).where(TicketDraft.noted_at < noted_before))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -46,8 +46,12 @@ class TransferReport:
 
 
 def tables() -> list[Table]:
-    """Every table of the schema, parents before children."""
-    return list(Base.metadata.sorted_tables)
+    """Every table of the schema that holds data, parents before children.
+
+    Runtime state (`info={"transient": True}`: the shared send budget, the flood gate's last
+    minute) is neither exported nor imported: it means nothing on another database.
+    """
+    return [t for t in Base.metadata.sorted_tables if not t.info.get("transient")]
 
 
 async def export_data(engine: AsyncEngine, out: IO[str]) -> TransferReport:

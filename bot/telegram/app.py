@@ -73,11 +73,13 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         Application.builder()
         .token(settings.require_token().reveal())
         .base_url(settings.telegram_api_url)
-        .request(AiohttpRequest(BOT_API_CONNECTIONS))
+        # Every call of the bot's connection that puts something in a chat takes a permit of
+        # the send budget (bot/telegram/request.py); getUpdates has a connection of its own.
+        .request(AiohttpRequest(BOT_API_CONNECTIONS, budget=services.budget))
         .get_updates_request(AiohttpRequest())
         .context_types(CONTEXT_TYPES)
         # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
-        # the flood gate, the remembered answer and the ticket draft are per chat.
+        # the flood gate and the ticket draft are per chat.
         .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -216,4 +218,5 @@ def _delivery_runtime(application: BotApplication) -> DeliveryRuntime:
         PtbMessenger(application.bot),
         lambda: services.content.current.content,
         services.clock,
+        budget=services.budget,
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.dialogue import MENU_TIMELINE, Reply
@@ -22,10 +21,6 @@ from bot.telegram.visuals import send_calendar_file, send_timeline_picture
 from bot.visuals.calendar import ICS_PREFIX
 
 log = logging.getLogger(__name__)
-
-# chat_data: (update id, reply) of the last answered text, so the ticket note of the same update
-# (bot/telegram/tickets.py, a later handler group) need not match the question a second time.
-REPLY_KEY = "answered_reply"
 
 
 def caller_of(update: Update) -> Caller:
@@ -41,27 +36,21 @@ def caller_of(update: Update) -> Caller:
 
 
 async def send(update: Update, context: BotContext, replies: Reply | Iterable[Reply]) -> None:
-    """Send replies to the update's chat as plain text: user text is never parsed as markup."""
+    """Send replies to the update's chat as plain text: user text is never parsed as markup.
+
+    The send budget (bot/telegram/request.py) has already retried a reply that Telegram
+    refused or that met a network error, and logged and counted one that still failed; such a
+    reply ends the answer here. A 400 is a bug of ours and goes to the error handler.
+    """
     chat = update.effective_chat
     assert chat is not None
     for reply in (replies,) if isinstance(replies, Reply) else replies:
-        await send_plain_text(context.bot, chat.id, reply.text, reply.buttons)
-
-
-def remember_reply(update: Update, context: BotContext, reply: Reply) -> None:
-    """Keep the reply to this update's text for the handlers of later groups."""
-    chat_data: dict[Any, Any] | None = context.chat_data
-    if chat_data is not None:
-        chat_data[REPLY_KEY] = (update.update_id, reply)
-
-
-def answered_reply(update: Update, context: BotContext) -> Reply | None:
-    """The reply `ask` gave to this very update's text (once), or None."""
-    chat_data: dict[Any, Any] | None = context.chat_data
-    kept = chat_data.pop(REPLY_KEY, None) if chat_data is not None else None
-    if isinstance(kept, tuple) and kept[0] == update.update_id and isinstance(kept[1], Reply):
-        return kept[1]
-    return None
+        try:
+            await send_plain_text(context.bot, chat.id, reply.text, reply.buttons)
+        except BadRequest:
+            raise
+        except (Forbidden, RetryAfter, NetworkError):
+            return
 
 
 def _argument(context: BotContext) -> str | None:
@@ -79,7 +68,7 @@ async def ignore_unaddressed(update: Update, context: BotContext) -> None:
 async def check_flood(update: Update, context: BotContext) -> None:
     """Let the message through, or say once that it is too many, then stay silent."""
     caller = caller_of(update)
-    verdict = context.services.residents.admit(caller)
+    verdict = await context.services.residents.admit(caller)
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.NOTICE:
@@ -156,8 +145,8 @@ async def ask(update: Update, context: BotContext) -> None:
     assert message is not None
     assert message.text is not None
     text = without_mention(message.text, context.bot.username)
+    # Unanswered, the question is also kept (in the database) for "Ask the staff".
     reply = await context.services.residents.ask(caller_of(update), text)
-    remember_reply(update, context, reply)
     await send(update, context, reply)
 
 

@@ -17,7 +17,7 @@ async def prune_questions(context: BotContext) -> None:
 
 async def sweep_flood_gate(context: BotContext) -> None:
     """Forget the message times of chats that have been quiet for a minute."""
-    context.services.flood.sweep()
+    await context.services.flood.tidy()
 
 
 def schedule_housekeeping(application: BotApplication) -> None:

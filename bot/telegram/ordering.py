@@ -3,7 +3,7 @@
 python-telegram-bot handles one update at a time by default, so 200 residents asking at once
 queue behind each other. Its `concurrent_updates` runs updates side by side but keeps no order:
 a resident's second question could be answered before the first, and the per-chat state (the
-flood gate's count, the remembered answer, the "Ask the staff" draft, /forget's erasure) would
+flood gate's count, the "Ask the staff" draft, /forget's erasure; all in the database) would
 see a chat's messages out of order or interleaved.
 
 `PerChatOrder` gives every chat a turn: a chat's updates queue on that chat's lock in the order

@@ -2,15 +2,15 @@
 
 Registered by `register_ticket_handlers`, called from `register_handlers` after the resident
 commands and before the resident button handler and free-text answering (group 0, first match
-wins), so a ticket button or a staff reply to a ticket never reaches the FAQ. Staff commands are
-registered twice: behind `filters.User(staff_ids)` (they act) and for everyone else (refused);
-the core checks the staff id again at the moment of action.
+wins), so a ticket button or a staff reply to a ticket never reaches the FAQ. The draft (the
+last unanswered question) lives in the database, kept by the core (bot/tickets.py). Staff
+commands are registered twice: behind `filters.User(staff_ids)` (they act) and for everyone
+else (refused); the core checks the staff id again at the moment of action.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -21,19 +21,14 @@ from bot.content import Lang
 from bot.dialogue import ASK_STAFF, FORGET_YES
 from bot.telegram import handlers
 from bot.telegram.context import BotApplication, BotContext
-from bot.telegram.filters import without_mention
 from bot.telegram.handlers import caller_of, send
 from bot.telegram.jobs import PRUNE_AT
 from bot.telegram.messenger import PtbMessenger
-from bot.tickets import CANCEL, SEND_PREFIX, Draft, Tickets
-
-DRAFT_KEY = "ticket_draft"  # chat_data: the last unanswered question, never in button data
+from bot.tickets import CANCEL, SEND_PREFIX, Tickets
 
 # Before group 0 (where /forget's confirm button erases the rows): staff copies are found first.
 GROUP_BEFORE_MAIN = -1
 GROUP_MAIN = 0
-# After group 0 (where the question was answered): remember it if the bot could not answer.
-GROUP_AFTER_MAIN = 1
 
 STAFF_COMMANDS = ("reply", "tickets", "close", "unanswered", "suggest")
 
@@ -79,40 +74,13 @@ def _actor(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
-def _draft(context: BotContext) -> Draft | None:
-    chat_data: dict[Any, Any] | None = context.chat_data
-    draft = chat_data.get(DRAFT_KEY) if chat_data is not None else None
-    return draft if isinstance(draft, Draft) else None
-
-
-def _keep(context: BotContext, draft: Draft | None) -> None:
-    chat_data: dict[Any, Any] | None = context.chat_data
-    if chat_data is None:
-        return
-    if draft is None:
-        chat_data.pop(DRAFT_KEY, None)
-    else:
-        chat_data[DRAFT_KEY] = draft
-
-
 # --- residents -----------------------------------------------------------------------------------
-
-
-async def remember_question(update: Update, context: BotContext) -> None:
-    """After the answer: keep the question as a draft for "Ask the staff" if it went unanswered."""
-    message = update.effective_message
-    if message is None or message.text is None:
-        return
-    text = without_mention(message.text, context.bot.username)
-    answered = handlers.answered_reply(update, context)
-    _keep(context, _tickets(context).note(caller_of(update), text, _draft(context), answered))
 
 
 async def ask_staff(update: Update, context: BotContext) -> None:
     """/ask, /fraga [question]: show what would be sent to the staff, with Send and Cancel."""
     text = _args(update) or None
-    offer = await _tickets(context).offer(caller_of(update), _draft(context), text)
-    _keep(context, offer.draft)
+    offer = await _tickets(context).offer(caller_of(update), text)
     await send(update, context, offer.reply)
 
 
@@ -125,17 +93,15 @@ async def ticket_button(update: Update, context: BotContext) -> None:
         return
     tickets, caller, data = _tickets(context), caller_of(update), query.data or ""
     if data == ASK_STAFF:
-        offer = await tickets.offer(caller, _draft(context))
+        offer = await tickets.offer(caller)
     elif data.startswith(SEND_PREFIX):
         notifier = PtbMessenger(context.bot)
-        token = data.removeprefix(SEND_PREFIX)
-        offer = await tickets.submit(caller, _draft(context), token, notifier)
+        offer = await tickets.submit(caller, data.removeprefix(SEND_PREFIX), notifier)
     elif data == CANCEL:
-        offer = tickets.cancel(await context.services.residents.language(caller))
+        offer = await tickets.cancel(caller)
     else:
         await send(update, context, await context.services.residents.press(caller, data))
         return
-    _keep(context, offer.draft)
     await send(update, context, offer.reply)
 
 
@@ -144,7 +110,6 @@ async def erase_staff_copies(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return
-    _keep(context, None)
     await _tickets(context).erase_staff_copies(chat.id, PtbMessenger(context.bot))
 
 
@@ -257,10 +222,6 @@ def register_ticket_handlers(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(erase_staff_copies, pattern=rf"^{FORGET_YES}$"),
         group=GROUP_BEFORE_MAIN,
-    )
-    application.add_handler(
-        MessageHandler(free_text & filters.ChatType.PRIVATE, remember_question),
-        group=GROUP_AFTER_MAIN,
     )
 
     job_queue = application.job_queue

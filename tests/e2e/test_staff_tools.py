@@ -65,3 +65,22 @@ async def test_invalid_content_is_rejected_and_the_old_content_stays_live(
 
     texts.write_text(original, encoding="utf-8")
     assert (await staff.says("/reload")).text.startswith("Content reloaded:")
+
+
+async def test_stats_count_the_replies_that_could_not_be_delivered(
+    emulator: BotApiEmulator, staff: Resident, application: BotApplication
+) -> None:
+    gone = emulator.user(7303, language_code="sv")
+    await emulator.block(gone, notify=False)  # blocked the bot just after writing to it
+    await emulator.send_text(gone, "Varför flyttar områdesarbetet till Balltorp?")
+    await emulator.wait_until(
+        lambda: any(r.chat_id == gone.id and r.status == 403 for r in emulator.send_log),
+        what="the refused reply",
+    )
+    await application.bot_data.services.lost.flush()
+
+    stats = (await staff.says("/stats")).text
+
+    assert "Messages that could not be delivered in the last 7 days: 1 (bot blocked 1)" in stats
+    # Only the reply: no apology tried after it, and nothing retried against a 403.
+    assert [r.status for r in emulator.send_log if r.chat_id == gone.id] == [403]

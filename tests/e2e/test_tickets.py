@@ -12,8 +12,11 @@ import yaml
 from bot.cli import main
 from bot.config import Secret, Settings
 from bot.content import Content
+from bot.dialogue import ASK_STAFF
+from bot.services import Services
+from bot.tickets import SEND_PREFIX
 from tests.databases import Database
-from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in
+from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
 from tests.emulator import BotApiEmulator, SentMessage, User
 
 STAFF_CHAT = -100777
@@ -312,3 +315,25 @@ async def test_unanswered_and_suggest_make_a_draft_that_check_content_accepts(
     # Not live: the bot still does not know the answer.
     still_unknown = await anna.says("var kan jag parkera vid mötena")
     assert "ticket:ask" in labels(still_unknown) or "faq:" in labels(still_unknown)[0]
+
+
+async def test_a_restart_mid_conversation_loses_nothing_the_resident_was_about_to_send(
+    emulator: BotApiEmulator, settings: Settings
+) -> None:
+    sara = emulator.user(SV_STAFF, "Sara", language_code="sv")
+    anna = Resident(emulator, emulator.user(7103, "Anna", language_code="sv"))
+    question = "Vad kostar en pizza på torget?"
+    async with started_app(Services.create(settings)):
+        await emulator.send_text(sara, "hej", chat_id=STAFF_CHAT, chat_type="supergroup")
+        unknown = await anna.says(question)
+        assert ASK_STAFF in labels(unknown)
+    # The bot restarts (a deploy, a crash) before Anna presses: her question was kept in the
+    # database, not in the memory of the process that answered.
+    async with started_app(Services.create(settings)):
+        confirm = await anna.press(unknown, ASK_STAFF)
+        assert question in confirm.content
+        send = next(data for data in labels(confirm) if data.startswith(SEND_PREFIX))
+        before = emulator.count_messages(STAFF_CHAT)
+        await anna.press(confirm, send)
+        posted = await next_in_staff_chat(emulator, before)
+    assert question in posted.content

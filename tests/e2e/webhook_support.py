@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 from typing import Any
 
@@ -49,3 +51,38 @@ async def get_json(http: aiohttp.ClientSession, port: int, path: str) -> tuple[i
     """GET a probe endpoint; (status, JSON body)."""
     async with http.get(f"http://127.0.0.1:{port}{path}") as reply:
         return reply.status, await reply.json()
+
+
+class RoundRobin:
+    """Telegram and a round-robin load balancer in one: each update the emulator queues is
+    POSTed by webhook to the next process in turn, in arrival order, as long as it runs."""
+
+    def __init__(self, emulator: BotApiEmulator, http: aiohttp.ClientSession, ports: list[int]):
+        self._emulator = emulator
+        self._http = http
+        self._ports = ports
+        self.posted: dict[int, int] = dict.fromkeys(ports, 0)
+        self._next = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> RoundRobin:
+        self._task = asyncio.create_task(self._pump())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _pump(self) -> None:
+        while True:
+            await self._emulator.wait_until(
+                lambda: bool(self._emulator.updates), timeout=3600, what="an update"
+            )
+            for update in take_updates(self._emulator):
+                port = self._ports[self._next % len(self._ports)]
+                self._next += 1
+                status = await post_update(self._http, port, update)
+                assert status == 200, f"process on port {port} answered {status}"
+                self.posted[port] += 1

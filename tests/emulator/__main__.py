@@ -20,8 +20,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="the only token accepted")
     parser.add_argument("--bot-username", default="omradesbot")
-    parser.add_argument("--global-rate", type=float, default=None, help="sends/s before 429")
-    parser.add_argument("--per-chat-rate", type=float, default=None, help="sends/s per chat")
+    # Telegram's limits unless told otherwise; 0 switches one off.
+    parser.add_argument("--global-rate", type=float, default=30.0, help="sends/s before 429")
+    parser.add_argument("--per-chat-rate", type=float, default=1.0, help="sends/s per chat")
+    parser.add_argument("--group-rate", type=float, default=20.0, help="sends/min per group")
     parser.add_argument("--strict-chats", action="store_true", help="400 for unknown chats")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="fraction of requests")
     parser.add_argument("--fault-seed", type=int, default=0)
@@ -43,8 +45,9 @@ async def serve(args: argparse.Namespace) -> None:
         bot_username=args.bot_username,
         host=args.host,
         port=args.port,
-        global_rate=args.global_rate,
-        per_chat_rate=args.per_chat_rate,
+        global_rate=args.global_rate or None,
+        per_chat_rate=args.per_chat_rate or None,
+        group_rate=args.group_rate or None,
         strict_chats=args.strict_chats,
         faults=FaultConfig(
             rate=args.fault_rate,

@@ -115,5 +115,5 @@ class EmulatorClient:
         return {int(chat_id): count for chat_id, count in result.items()}
 
     async def reset(self) -> None:
-        """Forget everything; faults and rate limits off."""
+        """Forget everything; faults off, the rate limits the emulator started with back."""
         await self.call("reset")

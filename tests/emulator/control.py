@@ -207,9 +207,13 @@ async def _reset(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
 
 
 async def _rate_limits(emu: BotApiEmulator, body: dict[str, Any]) -> Any:
+    # Telegram's limits for whatever the body leaves out; null switches one off.
+    limits = emu.rate_limits
     emu.set_rate_limits(
-        global_per_second=body.get("global_per_second"),
-        per_chat_per_second=body.get("per_chat_per_second"),
+        global_per_second=body.get("global_per_second", 30.0),
+        per_chat_per_second=body.get("per_chat_per_second", 1.0),
+        per_chat_burst=int(body.get("per_chat_burst", limits.per_chat_burst)),
+        group_per_minute=body.get("group_per_minute", 20.0),
     )
     return True
 

@@ -16,6 +16,10 @@ from typing import Any, Self
 from aiohttp import web
 
 from tests.emulator.limits import (
+    TELEGRAM_GLOBAL_PER_SECOND,
+    TELEGRAM_GROUP_PER_MINUTE,
+    TELEGRAM_PER_CHAT_BURST,
+    TELEGRAM_PER_CHAT_PER_SECOND,
     Clock,
     FaultConfig,
     FaultInjector,
@@ -108,8 +112,10 @@ class BotApiEmulator:
         bot_first_name: str = "Områdesboten",
         host: str = "127.0.0.1",
         port: int = 0,
-        global_rate: float | None = None,
-        per_chat_rate: float | None = None,
+        global_rate: float | None = TELEGRAM_GLOBAL_PER_SECOND,
+        per_chat_rate: float | None = TELEGRAM_PER_CHAT_PER_SECOND,
+        per_chat_burst: int = TELEGRAM_PER_CHAT_BURST,
+        group_rate: float | None = TELEGRAM_GROUP_PER_MINUTE,
         faults: FaultConfig | None = None,
         strict_chats: bool = False,
         photo_limit: int = 10 * MB,
@@ -128,7 +134,13 @@ class BotApiEmulator:
         )
         self.host = host
         self.port = port
-        self.rate_limits = RateLimits(global_rate, per_chat_rate)
+        self.rate_limits = RateLimits(global_rate, per_chat_rate, per_chat_burst, group_rate)
+        self._started_limits = {
+            "global_per_second": global_rate,
+            "per_chat_per_second": per_chat_rate,
+            "per_chat_burst": per_chat_burst,
+            "group_per_minute": group_rate,
+        }
         self.faults = FaultInjector(faults)
         self.strict_chats = strict_chats
         self.photo_limit = photo_limit
@@ -250,11 +262,11 @@ class BotApiEmulator:
         self.rate_limits.reset()
 
     async def reset(self) -> None:
-        """Forget every user, chat, message, update, command and log; switch faults off."""
+        """Forget every user, chat, message, update, command and log; switch faults off and
+        restore the rate limits it was started with (Telegram's by default)."""
         self._reset_state()
         self.faults.clear()
-        self.rate_limits.global_per_second = None
-        self.rate_limits.per_chat_per_second = None
+        self.set_rate_limits(**self._started_limits)  # type: ignore[arg-type]
         await self._publish()
 
     async def _publish(self) -> None:
@@ -264,12 +276,35 @@ class BotApiEmulator:
     # ------------------------------------------------------------------ configuration
 
     def set_rate_limits(
-        self, *, global_per_second: float | None = None, per_chat_per_second: float | None = None
+        self,
+        *,
+        global_per_second: float | None = TELEGRAM_GLOBAL_PER_SECOND,
+        per_chat_per_second: float | None = TELEGRAM_PER_CHAT_PER_SECOND,
+        per_chat_burst: int = TELEGRAM_PER_CHAT_BURST,
+        group_per_minute: float | None = TELEGRAM_GROUP_PER_MINUTE,
     ) -> None:
-        """Answer 429 with retry_after beyond these send rates (None switches a limit off)."""
-        self.rate_limits.global_per_second = global_per_second
-        self.rate_limits.per_chat_per_second = per_chat_per_second
-        self.rate_limits.reset()
+        """Answer 429 with retry_after beyond these send rates (None switches a limit off).
+
+        Without arguments: Telegram's limits, the default. A test that switches one off must say
+        why in a comment.
+        """
+        self.rate_limits.configure(
+            global_per_second=global_per_second,
+            per_chat_per_second=per_chat_per_second,
+            per_chat_burst=per_chat_burst,
+            group_per_minute=group_per_minute,
+        )
+
+    def no_rate_limits(self) -> None:
+        """Switch every rate limit off (say why at the call: Telegram always has them)."""
+        self.set_rate_limits(
+            global_per_second=None, per_chat_per_second=None, group_per_minute=None
+        )
+
+    @property
+    def refused_sends(self) -> int:
+        """Sends (sendMessage, sendPhoto, sendDocument) answered 429, for the 429-share checks."""
+        return sum(1 for record in self.send_log if record.status == 429)
 
     def set_faults(self, config: FaultConfig | None) -> None:
         """Fail a seeded random fraction of requests (None switches random faults off)."""

@@ -36,42 +36,107 @@ class SlidingWindow:
         self._events.append(now)
 
 
+class TokenBucket:
+    """`burst` events at once, then `rate` a second: Telegram's "one a second, short bursts"."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._at = -math.inf
+
+    def retry_after(self, now: float) -> float:
+        """0 when an event may happen at `now`, else seconds until it may."""
+        self._refill(now)
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+
+    def record(self, now: float) -> None:
+        """Count an event at `now`."""
+        self._refill(now)
+        self._tokens -= 1
+
+    def _refill(self, now: float) -> None:
+        if self._at == -math.inf:
+            self._at = now
+        self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+
+# Telegram's limits, as its Bot FAQ states them: about 30 messages a second overall, one a second
+# to one private chat (short bursts allowed: the emulator lets 5 through at once), 20 a minute to
+# one group. Telegram does not publish the burst; 5 is an assumption a bot must not rely on.
+TELEGRAM_GLOBAL_PER_SECOND = 30.0
+TELEGRAM_PER_CHAT_PER_SECOND = 1.0
+TELEGRAM_PER_CHAT_BURST = 5
+TELEGRAM_GROUP_PER_MINUTE = 20.0
+
+
 @dataclass
 class RateLimits:
-    """Flood control; every limit is None (off) by default, like a quiet Telegram."""
+    """Flood control, on by default with Telegram's limits; None switches one off.
 
-    global_per_second: float | None = None
-    per_chat_per_second: float | None = None
+    Private chats (positive ids) get a token bucket (`per_chat_burst` at once, then
+    `per_chat_per_second`); groups (negative ids) a sliding one-minute window of
+    `group_per_minute`; every send counts in the global one-second window.
+    """
+
+    global_per_second: float | None = TELEGRAM_GLOBAL_PER_SECOND
+    per_chat_per_second: float | None = TELEGRAM_PER_CHAT_PER_SECOND
+    per_chat_burst: int = TELEGRAM_PER_CHAT_BURST
+    group_per_minute: float | None = TELEGRAM_GROUP_PER_MINUTE
     _global: SlidingWindow | None = field(default=None, init=False, repr=False)
-    _chats: dict[int, SlidingWindow] = field(default_factory=dict, init=False, repr=False)
+    _chats: dict[int, TokenBucket] = field(default_factory=dict, init=False, repr=False)
+    _groups: dict[int, SlidingWindow] = field(default_factory=dict, init=False, repr=False)
 
     def check(self, chat_id: int, now: float) -> int:
         """0 if a send to `chat_id` is allowed now (and count it), else retry_after seconds."""
-        waits: list[float] = []
-        global_window = None
-        chat_window = None
+        windows: list[SlidingWindow | TokenBucket] = []
         if self.global_per_second:
             if self._global is None or self._global.limit != self.global_per_second:
                 self._global = SlidingWindow(self.global_per_second)
-            global_window = self._global
-            waits.append(global_window.retry_after(now))
-        if self.per_chat_per_second:
-            chat_window = self._chats.get(chat_id)
-            if chat_window is None or chat_window.limit != self.per_chat_per_second:
-                chat_window = self._chats[chat_id] = SlidingWindow(self.per_chat_per_second)
-            waits.append(chat_window.retry_after(now))
-        wait = max(waits, default=0.0)
+            windows.append(self._global)
+        if chat_id < 0 and self.group_per_minute:
+            group = self._groups.get(chat_id)
+            if group is None or group.limit != self.group_per_minute:
+                group = self._groups[chat_id] = SlidingWindow(self.group_per_minute, 60.0)
+            windows.append(group)
+        elif chat_id >= 0 and self.per_chat_per_second:
+            bucket = self._chats.get(chat_id)
+            if (
+                bucket is None
+                or bucket.rate != self.per_chat_per_second
+                or bucket.burst != self.per_chat_burst
+            ):
+                bucket = TokenBucket(self.per_chat_per_second, self.per_chat_burst)
+                self._chats[chat_id] = bucket
+            windows.append(bucket)
+        wait = max((window.retry_after(now) for window in windows), default=0.0)
         if wait > 0:
             return max(1, math.ceil(wait))
-        for window in (global_window, chat_window):
-            if window is not None:
-                window.record(now)
+        for window in windows:
+            window.record(now)
         return 0
+
+    def configure(
+        self,
+        *,
+        global_per_second: float | None,
+        per_chat_per_second: float | None,
+        per_chat_burst: int,
+        group_per_minute: float | None,
+    ) -> None:
+        """Replace the limits and forget every counted send."""
+        self.global_per_second = global_per_second
+        self.per_chat_per_second = per_chat_per_second
+        self.per_chat_burst = per_chat_burst
+        self.group_per_minute = group_per_minute
+        self.reset()
 
     def reset(self) -> None:
         """Forget every counted send."""
         self._global = None
         self._chats.clear()
+        self._groups.clear()
 
 
 @dataclass

@@ -59,3 +59,10 @@ def table_rows(database: Path) -> dict[str, list[dict[str, Any]]]:
             table: [dict(row) for row in connection.execute(f'SELECT * FROM "{table}"')]
             for table in tables
         }
+
+
+def lost_counts(database: Path) -> dict[str, int]:
+    """Messages the bot counted as undelivered, per reason, read straight from the file."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT reason, sum(count) FROM lost_messages GROUP BY reason")
+        return dict(rows.fetchall())

@@ -314,7 +314,7 @@ def test_ticket_commands_parse_anything(world: World, results: Results) -> None:
         tried += 1
         run = world.runner.run
         caller = Caller(chat_id=actor, private=True)
-        offer = run(tickets.offer(caller, None, question))
+        offer = run(tickets.offer(caller, question))
         replies = [
             offer.reply,
             run(tickets.close(actor, args, lang)),

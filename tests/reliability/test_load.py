@@ -23,7 +23,12 @@ QUESTIONS = 10
 RECIPIENTS = 5_000
 # Telegram's default of 25/s would make the broadcast last 200 s; the limit logic is the same at
 # 500/s, and the emulator's log shows whether any one-second window went over it.
-SEND_RATE = 500
+# Before the send budget, 500/s was the broadcast's alone and replies went unpaced; the same load
+# now runs as a budget of 1,500/s for everything (more than replies and broadcast together
+# reach here, about 1,050/s), at most 500/s of it for the broadcast (OMRADESBOT_BROADCAST_RATE),
+# replies first.
+SEND_RATE = 1500
+BROADCAST_RATE = 500
 P95_TARGET = 1.0  # seconds, on the 2-core machine
 # What the test enforces: a regression guard, not the target (docs/reliability.md reports the
 # measured p95 against the target); loose, because CI machines run other jobs beside this one.
@@ -63,11 +68,20 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
             await emulator.wait_for_messages(user.id, before + 1, timeout=REPLY_TIMEOUT)
             latencies.append(time.monotonic() - started)
 
+    # This test measures the bot's throughput, far past Telegram's limits: its residents ask 10
+    # questions back to back (faster than one a second per chat) and the bot's total rate is
+    # raised to 1,500/s. The emulator enforces that total; the per-chat limit is off, since no
+    # person types like this (tests/reliability/test_send_budget.py runs under Telegram's).
+    emulator.set_rate_limits(global_per_second=SEND_RATE, per_chat_per_second=None)
     # The bot runs as deployed, in its own process (`omradesbot run`), so it has a core of its
     # own and the residents and the emulator in this process do not slow it down.
     log = tmp_path / "bot.log"
     bot = await start_bot_process(
-        emulator, f"sqlite:///{database}", log=log, OMRADESBOT_SEND_RATE=str(SEND_RATE)
+        emulator,
+        f"sqlite:///{database}",
+        log=log,
+        OMRADESBOT_SEND_RATE=str(SEND_RATE),
+        OMRADESBOT_BROADCAST_RATE=str(BROADCAST_RATE),
     )
     try:
         await emulator.wait_until(lambda: emulator.count_messages() > 0, timeout=30)
@@ -103,7 +117,8 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
     chats = set(subscribers)
     broadcast_sends = [r for r in emulator.send_log if r.chat_id in chats]
     peak = _peak_per_second([r.at for r in broadcast_sends])
-    assert peak <= SEND_RATE
+    assert peak <= BROADCAST_RATE
+    assert emulator.max_sends_per_window(1.0) <= SEND_RATE
     assert f"{RECIPIENTS} levererade" in emulator.last_message(STAFF_ID).text
 
     p50, p95, worst = (percentile(latencies, q) for q in (0.5, 0.95, 1.0))
@@ -138,6 +153,7 @@ async def test_residents_are_answered_while_a_large_broadcast_drains(
             "recipients": RECIPIENTS,
             "delivered_once": sum(1 for chat in subscribers if counts[chat] == 1),
             "send_rate_limit": SEND_RATE,
+            "broadcast_rate_limit": BROADCAST_RATE,
             "peak_sends_in_one_second": peak,
             "drained_s": round(broadcast_done, 1),
         },

@@ -15,6 +15,7 @@ from bot.content import Content
 from bot.storage.engine import create_engine
 from tests.e2e.outbox_support import make_sender, ptb_bot
 from tests.emulator import BotApiEmulator
+from tests.reliability.conftest import enforce_raised_rate
 from tests.reliability.support import delivery_statuses, prepare_broadcast
 
 
@@ -35,6 +36,7 @@ async def test_the_sender_waits_for_a_locked_database_and_then_delivers_everythi
     tmp_path: Path, emulator: BotApiEmulator, content: Content
 ) -> None:
     database = tmp_path / "bot.db"
+    enforce_raised_rate(emulator, 50)  # the sender's raised rate below, still enforced
     chats = await prepare_broadcast(database, range(40_000, 40_030), "Möte")
     engine = create_engine(f"sqlite:///{database}")
     bot = ptb_bot(emulator)

@@ -13,7 +13,7 @@ from bot.services import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import postgres_admin, postgres_database
 from tests.emulator import BotApiEmulator
-from tests.reliability.conftest import STAFF_ID, start_bot_process
+from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import prepare_broadcast
 
@@ -28,6 +28,7 @@ KILLS = 3
 async def test_terminated_postgres_connections_pause_nothing_for_long(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
+    enforce_raised_rate(emulator, RATE)  # the test's raised send rate, still enforced
     async with postgres_database() as database, postgres_admin() as (_, admin):
         url, name = database.plain_url, database.url.database
         chats = await prepare_broadcast(url, range(60_000_000, 60_000_000 + RECIPIENTS), "Möte")

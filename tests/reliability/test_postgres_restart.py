@@ -21,7 +21,7 @@ from bot.services import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import private_postgres
 from tests.emulator import BotApiEmulator
-from tests.reliability.conftest import STAFF_ID, start_bot_process
+from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import prepare_broadcast
 
@@ -48,6 +48,7 @@ RESUME_TIMEOUT = 45.0
 async def test_restarted_postgres_pauses_the_outbox_and_loses_nothing(
     tmp_path: Path, emulator: BotApiEmulator, content: Content, results: Results
 ) -> None:
+    enforce_raised_rate(emulator, RATE)  # the test's raised send rate, still enforced
     async with private_postgres() as server:
         chats = await prepare_broadcast(
             server.url, range(61_000_000, 61_000_000 + RECIPIENTS), "Möte"

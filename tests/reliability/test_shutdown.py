@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scheduler.outbox import default_max_in_flight
 from tests.emulator import BotApiEmulator
-from tests.reliability.conftest import STAFF_ID, start_bot_process
+from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import delivery_statuses, prepare_broadcast
 
@@ -21,6 +21,7 @@ RATE = 400
 async def test_sigterm_hands_over_and_sigkill_repeats_only_the_in_flight_window(
     tmp_path: Path, emulator: BotApiEmulator, results: Results
 ) -> None:
+    enforce_raised_rate(emulator, RATE)  # the test's raised send rate, still enforced
     database = tmp_path / "bot.db"
     url = f"sqlite:///{database}"
     chats = await prepare_broadcast(database, range(50_000_000, 50_000_000 + RECIPIENTS), "Möte")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.leadership import AdvisoryLock, Leadership, SoleProcessLock, role_lock
+from bot.leadership import LOCK_NAME, AdvisoryLock, Leadership, SoleProcessLock, role_lock
 from tests.databases import postgres_schema
 
 pytestmark = pytest.mark.postgres
@@ -116,8 +116,13 @@ async def test_a_released_lock_leaves_no_lock_in_the_pool(
     assert await lock.try_acquire()
     await lock.release()
     async with admin.connect() as connection:
+        # This schema's role lock only: the test server may be shared with other test runs.
         held = await connection.scalar(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = "
+                "((hashtext(:name || ':' || current_schema())::bigint) & 4294967295)::oid"
+            ),
+            {"name": LOCK_NAME},
         )
     assert held == 0
     other = AdvisoryLock(other_engine)

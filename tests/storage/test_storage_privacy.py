@@ -24,6 +24,8 @@ from bot.storage import (
     subscribe,
     subscriber_chat_ids,
 )
+from bot.storage.models import FloodMessage, SendPermit
+from bot.storage.tickets import save_draft
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -50,6 +52,9 @@ async def _fill(session: AsyncSession) -> int:
             session, chat_id, "Hej personalen", "sv", area="balltorp", now=NOW
         )
         await record_ticket_message(session, ticket.id, STAFF_CHAT, 500 + ticket.id)
+        await save_draft(session, chat_id, "Var parkerar man?", NOW, None)
+        session.add(FloodMessage(chat_id=chat_id, at=NOW))
+        session.add(SendPermit(chat_id=chat_id, priority=0, granted_at=NOW))
     sent = await enqueue_broadcast(
         session,
         Broadcast(kind="broadcast", area="all", text_sv="Hej", text_en="Hi", created_at=NOW),
@@ -126,6 +131,9 @@ async def test_forget_leaves_no_row_mentioning_the_resident(session: AsyncSessio
         "subscriptions": 2,
         "tickets": 1,
         "residents": 1,
+        "ticket_drafts": 1,
+        "flood_messages": 1,
+        "send_permits": 1,
     }
 
     async with session.begin():

@@ -24,7 +24,6 @@ from bot.storage.migrate import upgrade
 from bot.tickets import (
     DRAFT_TTL,
     SEND_PREFIX,
-    Draft,
     Tickets,
     group_similar,
     parse_ticket_id,
@@ -94,7 +93,12 @@ def make_tickets(engine: AsyncEngine, holder: ContentHolder, clock: Clock, **kw:
     settings = replace(Settings(), **values)  # type: ignore[arg-type]
     sessions = session_factory(engine)
     residents = Residents(
-        sessions, holder, clock, FloodGate(20, clock), retention=dt.timedelta(days=90)
+        sessions,
+        holder,
+        clock,
+        FloodGate(20, clock),
+        retention=dt.timedelta(days=90),
+        keep_drafts=True,
     )
     return Tickets(sessions, holder, residents, settings, clock)
 
@@ -109,11 +113,12 @@ async def world(database: Database, holder: ContentHolder) -> AsyncIterator[Worl
 
 
 async def send_ticket(world: World, caller: Caller, text: str) -> int:
-    offer = await world.tickets.offer(caller, None, text)
+    offer = await world.tickets.offer(caller, text)
     assert offer.draft is not None
     assert offer.draft.token is not None
-    sent = await world.tickets.submit(caller, offer.draft, offer.draft.token, world.outbox)
+    sent = await world.tickets.submit(caller, offer.draft.token, world.outbox)
     assert sent.draft is None
+    assert await world.tickets.draft(caller) is None
     async with session_factory(world.engine)() as session:
         tickets = await privacy.resident_data(session, caller.chat_id)
     return tickets.tickets[-1].id
@@ -149,34 +154,58 @@ def test_missing_ticket_texts_are_named(holder: ContentHolder) -> None:
     assert any("ticket_response_time: missing" in p for p in caught.value.problems)
 
 
-def test_only_unanswered_questions_become_drafts(world: World) -> None:
-    tickets = world.tickets
-    draft = tickets.note(ANNA, "Vad kostar en pizza på torget?", None)
+def residents_of(world: World) -> Residents:
+    return world.tickets._residents
+
+
+async def test_only_unanswered_questions_become_drafts(world: World) -> None:
+    tickets, residents = world.tickets, residents_of(world)
+    await residents.ask(ANNA, "Vad kostar en pizza på torget?")
+    draft = await tickets.draft(ANNA)  # kept in the database, with the question
     assert draft is not None
     assert draft.text == "Vad kostar en pizza på torget?"
     # Small talk and answered questions keep the earlier question.
-    assert tickets.note(ANNA, "jag vill prata med en människa", draft) == draft
-    assert tickets.note(ANNA, "varför flyttar områdesarbetet från Kållered?", draft) == draft
+    await residents.ask(ANNA, "jag vill prata med en människa")
+    await residents.ask(ANNA, "varför flyttar områdesarbetet från Kållered?")
+    assert await tickets.draft(ANNA) == draft
     # Group chats never keep drafts: nobody there is a resident.
-    assert tickets.note(GROUP, "Vad kostar en pizza?", None) is None
+    await residents.ask(GROUP, "Vad kostar en pizza?")
+    assert await tickets.draft(GROUP) is None
 
 
 async def test_a_draft_expires(world: World) -> None:
-    draft = Draft("Vad kostar en pizza?", world.clock())
+    await residents_of(world).ask(ANNA, "Vad kostar en pizza?")
     world.clock.now += DRAFT_TTL + dt.timedelta(seconds=1)
-    offer = await world.tickets.offer(ANNA, draft)
+    offer = await world.tickets.offer(ANNA)
     assert offer.draft is None
     assert "/fraga" in offer.reply.text
+    assert await world.tickets.draft(ANNA) is None
+
+
+async def test_another_service_on_the_same_database_sends_the_draft(
+    world: World, holder: ContentHolder
+) -> None:
+    # Two processes behind a load balancer: one answered, the other gets the confirmation.
+    other = make_tickets(world.engine, holder, world.clock, ticket_limit=2)
+    await residents_of(world).ask(ANNA, "Vad kostar en pizza på torget?")
+    shown = await other.offer(ANNA)
+    assert shown.draft is not None
+    assert "pizza" in shown.reply.text
+    assert shown.draft.token is not None
+    sent = await world.tickets.submit(ANNA, shown.draft.token, world.outbox)
+    assert sent.draft is None
+    assert [chat for chat, _ in world.outbox.sent] == [STAFF, 9002]
+    assert "pizza" in world.outbox.sent[0][1]
 
 
 async def test_send_only_with_the_token_of_the_shown_text(world: World) -> None:
-    first = await world.tickets.offer(ANNA, None, "Första frågan?")
-    second = await world.tickets.offer(ANNA, first.draft, "Andra frågan?")
+    first = await world.tickets.offer(ANNA, "Första frågan?")
+    second = await world.tickets.offer(ANNA, "Andra frågan?")
     assert first.draft is not None
     assert first.draft.token is not None
     assert second.draft is not None
     # The first confirmation's Send button must not send the second text.
-    stale = await world.tickets.submit(ANNA, second.draft, first.draft.token, world.outbox)
+    stale = await world.tickets.submit(ANNA, first.draft.token, world.outbox)
     assert "inte att skicka längre" in stale.reply.text
     assert world.outbox.sent == []
     data = second.reply.buttons[0][0].data
@@ -232,17 +261,17 @@ async def test_an_undelivered_answer_is_saved_and_staff_are_told(world: World) -
 async def test_limit_counts_open_tickets_only(world: World) -> None:
     first = await send_ticket(world, ANNA, "Ett?")
     await send_ticket(world, ANNA, "Två?")
-    limited = await world.tickets.offer(ANNA, None, "Tre?")
+    limited = await world.tickets.offer(ANNA, "Tre?")
     assert limited.reply.text.startswith("Du har redan 2 frågor")
     assert limited.reply.buttons == ()
     await world.tickets.close(STAFF, f"#{first}", "sv")
-    assert (await world.tickets.offer(ANNA, None, "Tre?")).reply.buttons != ()
+    assert (await world.tickets.offer(ANNA, "Tre?")).reply.buttons != ()
 
 
 async def test_not_in_groups_and_not_without_staff(world: World, holder: ContentHolder) -> None:
-    assert "privat" in (await world.tickets.offer(GROUP, None, "Hej?")).reply.text
+    assert "privat" in (await world.tickets.offer(GROUP, "Hej?")).reply.text
     nobody = make_tickets(world.engine, holder, world.clock, staff_ids=frozenset())
-    assert "inte att fråga personalen" in (await nobody.offer(ANNA, None, "Hej?")).reply.text
+    assert "inte att fråga personalen" in (await nobody.offer(ANNA, "Hej?")).reply.text
 
 
 async def test_closed_tickets_are_pruned_after_the_retention(world: World) -> None:
