@@ -15,6 +15,7 @@ from bot.errors import ConfigError, ContentError
 if TYPE_CHECKING:
     from bot.content import Lang
     from bot.dialogue import Dialogue, Reply
+    from bot.matching import ModelStore
 
 # Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.
 LANGUAGE_CHOICES = ("sv", "en")
@@ -44,6 +45,15 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
     return path
 
 
+def model_store(environ: Mapping[str, str] = os.environ) -> ModelStore | None:
+    """Where the matcher keeps its trained model between commands (OMRADESBOT_CACHE_DIR)."""
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.matching import ModelStore  # noqa: PLC0415
+
+    directory = Settings.from_env(environ).cache_dir
+    return ModelStore(directory) if directory is not None else None
+
+
 def load_dialogue(content_dir: Path) -> Dialogue:
     """Load and validate the content, build the matcher once, and return the dialogue."""
     from bot.content import load_content  # noqa: PLC0415
@@ -51,7 +61,7 @@ def load_dialogue(content_dir: Path) -> Dialogue:
     from bot.matching import Matcher  # noqa: PLC0415
 
     content = load_content(content_dir)
-    return Dialogue(content, Matcher(content))
+    return Dialogue(content, Matcher(content, store=model_store()))
 
 
 # --- ask ------------------------------------------------------------------------------------
@@ -105,7 +115,7 @@ def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
     from bot.matching.explain import render  # noqa: PLC0415
 
     content = load_content(content_dir)
-    matcher = Matcher(content)
+    matcher = Matcher(content, store=model_store())
     print(_render(Dialogue(content, matcher).answer(text, lang)))
     print("\n--- how it was decided ---")
     print(render(matcher.explain(text, lang)))

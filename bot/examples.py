@@ -81,9 +81,15 @@ def load_examples(
             if topic not in ids:
                 problems.append(f"{where}: unknown FAQ id {topic!r}")
                 continue
-            found.extend(_texts(path, str(topic), texts, str(topic), problems, known))
+            found.extend(
+                _texts(path, str(topic), texts, topic=str(topic), known=known, problems=problems)
+            )
         if "offtopic" in data:
-            found.extend(_texts(path, "offtopic", data["offtopic"], None, problems, known))
+            found.extend(
+                _texts(
+                    path, "offtopic", data["offtopic"], topic=None, known=known, problems=problems
+                )
+            )
     return found
 
 
@@ -105,9 +111,10 @@ def _texts(
     path: Path,
     entry: str,
     value: Any,
+    *,
     topic: str | None,
-    problems: list[str],
     known: dict[str, tuple[str | None, str]],
+    problems: list[str],
 ) -> list[Example]:
     """The messages of one entry ({sv: [...], en: [...]}), checked."""
     where = f"{path}: {entry}{line_of(value)}"
