@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from bot.errors import ConfigError, ContentError
 
 if TYPE_CHECKING:
-    from bot.content import Lang
+    from bot.content import Content, Lang
     from bot.dialogue import Dialogue, Reply
     from bot.matching import ModelStore
 
@@ -261,14 +261,40 @@ def run_check_content(args: argparse.Namespace) -> int:
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
-                f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts "
-                f"in {directory}/"
+                f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts, "
+                f"{len(content.examples)} examples in {directory}/"
             )
+            print(_check_matcher(content))
             return EXIT_OK
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s) in {directory}/", file=sys.stderr)
     return EXIT_PROBLEMS
+
+
+def _check_matcher(content: Content) -> str:
+    """Train the matcher unless a current model is kept, and say which it was."""
+    import time  # noqa: PLC0415
+
+    from bot.matching import Matcher  # noqa: PLC0415
+    from bot.matching.decide import forget_trained  # noqa: PLC0415
+
+    store = model_store()
+    forget_trained()  # this process may have trained already; the question is the store
+    started = time.perf_counter()
+    matcher = Matcher(content, store=store)
+    seconds = time.perf_counter() - started
+    count = len(matcher.learned.examples)
+    if store is None:
+        return f"matcher: trained from {count} examples in {seconds:.1f} s (no cache directory)"
+    path = store.path(matcher.key)
+    if matcher.trained_now:
+        kept = f"kept in {path}" if path.exists() else f"could not be kept in {store.directory}"
+        return (
+            f"matcher: no trained model for this content yet (new or changed examples, synonyms "
+            f"or word data): trained from {count} examples in {seconds:.1f} s, {kept}"
+        )
+    return f"matcher: the trained model in {path} is current ({count} examples)"
 
 
 # --- run -----------------------------------------------------------------------------------

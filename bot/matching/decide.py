@@ -45,6 +45,11 @@ _DROPPABLE_TALK = frozenset({"greeting", "thanks", "goodbye"})
 _TRAINED: dict[str, Learned] = {}
 
 
+def forget_trained() -> None:
+    """Drop the models this process trained (`check-content` asks the store, not the memory)."""
+    _TRAINED.clear()
+
+
 @dataclass(frozen=True)
 class Decision:
     """The verdict on one reading, with the probabilities behind it."""
@@ -95,6 +100,7 @@ class Matcher:
         self.learned = self._learn(examples, store)
 
     def _learn(self, examples: tuple[Example, ...], store: ModelStore | None) -> Learned:
+        self.trained_now = False
         learned = _TRAINED.get(self.key)
         if learned is not None:
             return learned
@@ -104,6 +110,7 @@ class Matcher:
             learned = Learned((*self.ids, OFF_TOPIC), vocabulary, model, examples, self._example)
         else:
             learned = Learned.train(self.ids, examples, self._example)
+            self.trained_now = True
             if store is not None:
                 store.save(self.key, learned.vocabulary, learned.model)
         if len(_TRAINED) >= 4:
