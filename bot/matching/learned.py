@@ -127,6 +127,8 @@ class Languages:
         }
         self._words: dict[str, Lang] = {}
         for word, (sv, en) in counts.items():
+            if len(word) < 2:
+                continue  # a letter ("b", "u") tells no language
             if sv >= 4 * en + 1:
                 self._words[word] = "sv"
             elif en >= 4 * sv + 1:

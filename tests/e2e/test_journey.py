@@ -113,7 +113,7 @@ async def test_english_journey_from_start_to_forget(
 
     unsure = await resident.says("safety autumn")
     assert unsure.text == texts.get("did_you_mean", "en")
-    assert "faq:why_balltorp" in labels(unsure)
+    assert any(label.startswith("faq:") for label in labels(unsure))
 
     assert (await resident.says("what is the weather")).text == texts.get("dont_know", "en")
 
