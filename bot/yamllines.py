@@ -19,7 +19,11 @@ class LineList(list[Any]):
     lines: tuple[int, ...] = ()
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (several times faster on content/examples/).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """The safe loader, building LineMap for every mapping and LineList for every sequence."""
 
 
