@@ -47,8 +47,10 @@ def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> lis
         if not words:
             continue
         signed = signed or bool(normaliser.lexicon.signoff.match(" ".join(words)))
-        if signed or " ".join(words) in greetings or all(
-            w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words
+        if (
+            signed
+            or " ".join(words) in greetings
+            or all(w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words)
         ):
             role = GREETING
         elif is_question(sentence, words, normaliser, indirect=not marked):
