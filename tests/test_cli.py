@@ -39,7 +39,7 @@ def omradesbot(
 
 
 def test_ask_json_gives_topic_score_and_reply() -> None:
-    run = omradesbot("ask", "--json", "Varför flyttar områdesarbetet till Balltorp?")
+    run = omradesbot("ask", "--json", "Varför flyttar områdesarbetet från Kållered?")
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)
     assert answer["topic"] == "why_move"

@@ -22,7 +22,7 @@ from bot.examples import Example
 from bot.matching.learned import OFF_TOPIC, Languages, Learned, training_examples, training_key
 from bot.matching.lexicon import DATA_DIR, load_lexicon
 from bot.matching.normalise import Normaliser, fold, stem
-from bot.matching.segment import QUESTION, Segment, segment, split_questions
+from bot.matching.segment import GREETING, QUESTION, Segment, segment, split_questions
 from bot.matching.store import ModelStore
 from bot.matching.vectorise import CONTENT_PREFIX, Features, Featuriser, Vector
 from bot.matching.verdict import (
@@ -39,6 +39,8 @@ from bot.matching.verdict import (
 MAX_TEXT = 1000  # characters read; a resident's question is never longer
 MAX_TOPICS = 3  # answers to one message of several questions
 _HELD = round(ANSWER_THRESHOLD * 0.95, 4)  # the highest score of a message not answered
+_LONG = 3  # sentences (greetings aside) from which a message is long
+_LONG_OFF_TOPIC_ODDS = 0.5
 # Small talk a long message may open or close with; it is dropped from the reading.
 _DROPPABLE_TALK = frozenset({"greeting", "thanks", "goodbye"})
 # Models trained in this process, by training key: tests and tools build many Matchers.
@@ -139,12 +141,18 @@ class Matcher:
 
     # --- deciding ---------------------------------------------------------------------------
 
-    def decide(self, features: Features) -> Decision:
-        """The verdict on one reading's features."""
+    def decide(self, features: Features, *, sentences: int = 1) -> Decision:
+        """The verdict on one reading's features; `sentences`: how many the message has
+        besides greetings."""
         vector = self.learned.vector(features)
         if not len(vector.indices) or not self.ids:
             return Decision(None, 0.0, vector=vector)
         probabilities = self.learned.model.probabilities(vector)
+        if sentences >= _LONG:
+            # Background and feelings lean towards off-topic: in a long message, off-topic
+            # needs a clearer lead to win (cross-validation, docs/answering.md).
+            probabilities[-1] *= _LONG_OFF_TOPIC_ODDS
+            probabilities /= probabilities.sum()
         topics, off = probabilities[:-1], float(probabilities[-1])
         ranked = [int(i) for i in np.argsort(-topics)]
         best = ranked[0]
@@ -204,7 +212,7 @@ class Matcher:
             return verdict, Decision(None, 0.0), [], f"the whole message is small talk ({talk})"
         read_in = language or lang
         features, parts, how = self.reading(text, read_in)
-        decision = self.decide(features)
+        decision = self.decide(features, sentences=sum(p.role != GREETING for p in parts))
         asked = self._piece_topics(parts, text, read_in)
         topic, score = decision.topic, decision.score
         if topic is not None and topic not in asked:
