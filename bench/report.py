@@ -373,9 +373,11 @@ WHY = [
     "- End to end, peak RSS: the floor is the libraries. A fresh interpreter with "
     "`telegram.ext` peaks at about 37 MiB, with SQLAlchemy's asyncio ORM at about 57 MiB, "
     "so the bot cannot reach 1.5x the echo bot's ~45 MiB (68 MiB) while it keeps SQLAlchemy. "
-    "matplotlib/numpy and icalendar now load with the first picture or calendar file, and "
+    "matplotlib and icalendar now load with the first picture or calendar file, and "
     "Alembic (with Mako and Pygments) only when a migration runs: the import footprint fell "
-    "from 131 MiB to 72 MiB. aiohttp and uvloop, which made the bot faster, add about 3 MiB.",
+    "from 131 MiB to 72 MiB. aiohttp and uvloop, which made the bot faster, add about 3 MiB. "
+    "The learned answering engine (round 2 of issue 13) loads numpy at start and holds its "
+    "model and examples: about 16 MiB more (94 -> 110 MiB).",
     "- PostgreSQL, enqueue for 100,000: EXPLAIN ANALYZE of the INSERT ... SELECT (2.1 s on "
     "this machine, idle) shows the join of subscriptions and residents taking 0.2 s, the "
     "insert itself with its four indexes 0.6 s, and the two foreign-key checks 1.3 s: "
