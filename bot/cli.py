@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from bot.errors import ConfigError, ContentError
 
 if TYPE_CHECKING:
-    from bot.content import Lang
+    from bot.content import Content, Lang
     from bot.dialogue import Dialogue, Reply
+    from bot.matching import ModelStore
 
 # Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.
 LANGUAGE_CHOICES = ("sv", "en")
@@ -44,6 +45,15 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
     return path
 
 
+def model_store(environ: Mapping[str, str] = os.environ) -> ModelStore | None:
+    """Where the matcher keeps its trained model between commands (OMRADESBOT_CACHE_DIR)."""
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.matching import ModelStore  # noqa: PLC0415
+
+    directory = Settings.from_env(environ).cache_dir
+    return ModelStore(directory) if directory is not None else None
+
+
 def load_dialogue(content_dir: Path) -> Dialogue:
     """Load and validate the content, build the matcher once, and return the dialogue."""
     from bot.content import load_content  # noqa: PLC0415
@@ -51,7 +61,7 @@ def load_dialogue(content_dir: Path) -> Dialogue:
     from bot.matching import Matcher  # noqa: PLC0415
 
     content = load_content(content_dir)
-    return Dialogue(content, Matcher(content))
+    return Dialogue(content, Matcher(content, store=model_store()))
 
 
 # --- ask ------------------------------------------------------------------------------------
@@ -105,7 +115,7 @@ def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
     from bot.matching.explain import render  # noqa: PLC0415
 
     content = load_content(content_dir)
-    matcher = Matcher(content)
+    matcher = Matcher(content, store=model_store())
     print(_render(Dialogue(content, matcher).answer(text, lang)))
     print("\n--- how it was decided ---")
     print(render(matcher.explain(text, lang)))
@@ -251,14 +261,40 @@ def run_check_content(args: argparse.Namespace) -> int:
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
-                f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts "
-                f"in {directory}/"
+                f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts, "
+                f"{len(content.examples)} examples in {directory}/"
             )
+            print(_check_matcher(content))
             return EXIT_OK
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s) in {directory}/", file=sys.stderr)
     return EXIT_PROBLEMS
+
+
+def _check_matcher(content: Content) -> str:
+    """Train the matcher unless a current model is kept, and say which it was."""
+    import time  # noqa: PLC0415
+
+    from bot.matching import Matcher  # noqa: PLC0415
+    from bot.matching.decide import forget_trained  # noqa: PLC0415
+
+    store = model_store()
+    forget_trained()  # this process may have trained already; the question is the store
+    started = time.perf_counter()
+    matcher = Matcher(content, store=store)
+    seconds = time.perf_counter() - started
+    count = len(matcher.learned.examples)
+    if store is None:
+        return f"matcher: trained from {count} examples in {seconds:.1f} s (no cache directory)"
+    path = store.path(matcher.key)
+    if matcher.trained_now:
+        kept = f"kept in {path}" if path.exists() else f"could not be kept in {store.directory}"
+        return (
+            f"matcher: no trained model for this content yet (new or changed examples, synonyms "
+            f"or word data): trained from {count} examples in {seconds:.1f} s, {kept}"
+        )
+    return f"matcher: the trained model in {path} is current ({count} examples)"
 
 
 # --- run -----------------------------------------------------------------------------------

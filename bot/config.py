@@ -69,6 +69,8 @@ class Settings:
     staff_ids: frozenset[int] = frozenset()
     staff_chat_id: int | None = None
     content_dir: Path = Path("content")
+    # Where the answering engine keeps its trained model between starts; None: nowhere.
+    cache_dir: Path | None = None
     timezone: ZoneInfo = STOCKHOLM
     question_retention_days: int = 90
     flood_limit: int = 20
@@ -99,6 +101,7 @@ class Settings:
             staff_ids=env.get("OMRADESBOT_STAFF_IDS", _id_list, frozenset()),
             staff_chat_id=env.get("OMRADESBOT_STAFF_CHAT_ID", _chat_id, None),
             content_dir=env.get("OMRADESBOT_CONTENT_DIR", Path, cls.content_dir),
+            cache_dir=env.get("OMRADESBOT_CACHE_DIR", Path, _default_cache_dir(environ)),
             timezone=env.get("OMRADESBOT_TIMEZONE", _timezone, cls.timezone),
             question_retention_days=env.get(
                 "OMRADESBOT_QUESTION_RETENTION_DAYS", _positive_int, cls.question_retention_days
@@ -132,6 +135,15 @@ class Settings:
         if self.telegram_token is None:
             raise ConfigError(BOTFATHER_HELP)
         return self.telegram_token
+
+
+def _default_cache_dir(environ: Mapping[str, str]) -> Path | None:
+    """$XDG_CACHE_HOME/omradesbot, else ~/.cache/omradesbot; None without a home."""
+    base = environ.get("XDG_CACHE_HOME", "").strip()
+    if base:
+        return Path(base) / "omradesbot"
+    home = environ.get("HOME", "").strip()
+    return Path(home) / ".cache" / "omradesbot" if home else None
 
 
 class _Env:

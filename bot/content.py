@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.errors import ContentError
+from bot.examples import Example, example_key, load_examples
 from bot.yamllines import line_of, load_with_lines
 
 Lang = Literal["sv", "en"]
@@ -131,6 +132,7 @@ class Content:
     directory: Path = field(default=Path("content"))
     synonyms: tuple[Synonym, ...] = ()
     vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    examples: tuple[Example, ...] = ()  # content/examples/*.yaml: labelled residents' messages
 
     def entry(self, topic_id: str) -> FaqEntry | None:
         """Return the FAQ entry with this id, or None."""
@@ -533,6 +535,14 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
             if talk.id in faq_ids:
                 problems.add(f"{faq_path}: {talk.id}", "small-talk id also used by an FAQ entry")
 
+    seen = {
+        example_key(question): (entry.id, f"{faq_path}: {entry.id}: questions")
+        for entry in faq
+        for lang in LANGUAGES
+        for question in entry.questions[lang]
+    }
+    examples = load_examples(directory, (e.id for e in faq), problems.lines, seen=seen)
+
     texts_path = directory / TEXTS_FILE
     texts = _parse_texts(texts_path, _read_yaml(texts_path, problems), problems)
 
@@ -574,4 +584,5 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
         directory=directory,
         synonyms=tuple(synonyms),
         vocabulary=vocabulary,
+        examples=tuple(examples),
     )

@@ -13,6 +13,7 @@ from bot.content import (
     STOCKHOLM,
     Area,
     Content,
+    FaqEntry,
     Lang,
     Milestone,
     Texts,
@@ -93,6 +94,7 @@ REQUIRED_TEXTS: Mapping[str, frozenset[str]] = {
     "unknown_topic": frozenset(),
     "did_you_mean": frozenset(),
     "dont_know": frozenset(),
+    "dont_know_related": frozenset(),
     "milestones_intro": frozenset(),
     "milestones_empty": frozenset(),
     "milestone_done": frozenset({"when", "title"}),
@@ -143,6 +145,8 @@ class MatchLike(Protocol):
     def language(self) -> Lang | None: ...
     @property
     def also(self) -> tuple[str, ...]: ...
+    @property
+    def related(self) -> tuple[str, ...]: ...
 
 
 class MatcherLike(Protocol):
@@ -333,14 +337,19 @@ class Dialogue:
                 score=match.score,
                 suggestions=tuple(e.id for e in suggested),
             )
-        return self._dont_know(lang, match.score)
+        related = [e for e in map(self._content.entry, match.related) if e is not None]
+        return self._dont_know(lang, match.score, related)
 
-    def _dont_know(self, lang: Lang, score: float) -> Reply:
+    def _dont_know(self, lang: Lang, score: float, related: Sequence[FaqEntry] = ()) -> Reply:
+        """'I don't know', and a way on: the topic the question was near (its answer does not
+        say what was asked, but may help), the topic menu, and asking the staff."""
         # The question is deliberately not quoted back: it could be anything a resident typed.
-        rows: tuple[tuple[Button, ...], ...] = (self._topics_row(lang),)
+        near = tuple((Button(e.title[lang], FAQ_PREFIX + e.id),) for e in related)
+        rows: tuple[tuple[Button, ...], ...] = (*near, self._topics_row(lang))
         if self._ask_staff:
             rows = (*rows, (self._button("button_ask_staff", ASK_STAFF, lang),))
-        return Reply(self._t("dont_know", lang), rows, score=score)
+        text = self._t("dont_know_related" if related else "dont_know", lang)
+        return Reply(text, rows, score=score)
 
     def milestones(
         self, lang: Lang, now: dt.datetime, timeline: Sequence[Milestone] | None = None

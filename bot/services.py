@@ -21,7 +21,7 @@ from bot.dialogue import text_problems as dialogue_text_problems
 from bot.errors import ContentError, StorageError
 from bot.flood import FloodGate, Gate, SharedFloodGate
 from bot.leadership import Leadership
-from bot.matching import Matcher
+from bot.matching import Matcher, ModelStore
 from bot.residents import RESIDENT_TEXTS, Residents
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
@@ -54,13 +54,23 @@ class ContentBundle:
     dialogue: Dialogue
 
     @classmethod
-    def build(cls, content: Content, *, ask_staff: bool = False) -> ContentBundle:
-        """Build the matcher and dialogue; ContentError if the texts miss a key the bot needs."""
+    def build(
+        cls, content: Content, *, ask_staff: bool = False, store: ModelStore | None = None
+    ) -> ContentBundle:
+        """Build the matcher and dialogue; ContentError if the texts miss a key the bot needs.
+
+        `store` keeps the matcher's trained model between starts (see bot/matching/store.py).
+        """
         problems = text_problems(content)
         if problems:
             raise ContentError(problems)
-        matcher = Matcher(content)
+        matcher = Matcher(content, store=store)
         return cls(content, matcher, Dialogue(content, matcher, ask_staff=ask_staff))
+
+
+def model_store(settings: Settings) -> ModelStore | None:
+    """Where the matcher keeps its trained model between starts, if anywhere."""
+    return ModelStore(settings.cache_dir) if settings.cache_dir is not None else None
 
 
 def text_problems(content: Content) -> list[str]:
@@ -77,19 +87,30 @@ def text_problems(content: Content) -> list[str]:
 class ContentHolder:
     """The live content; `reload()` swaps it in one assignment, so a reader never sees a mix."""
 
-    def __init__(self, bundle: ContentBundle, directory: Path, *, ask_staff: bool = False) -> None:
+    def __init__(
+        self,
+        bundle: ContentBundle,
+        directory: Path,
+        *,
+        ask_staff: bool = False,
+        store: ModelStore | None = None,
+    ) -> None:
         self._bundle = bundle
         self._directory = directory
         self._ask_staff = ask_staff
+        self._store = store
 
     @classmethod
-    def load(cls, directory: Path, *, ask_staff: bool = False) -> ContentHolder:
+    def load(
+        cls, directory: Path, *, ask_staff: bool = False, store: ModelStore | None = None
+    ) -> ContentHolder:
         """Load and validate `directory`; ContentError lists every problem.
 
         `ask_staff`: the dialogue offers "Ask the staff" (only when staff can answer).
+        `store`: where the matcher keeps its trained model between starts.
         """
-        bundle = ContentBundle.build(load_content(directory), ask_staff=ask_staff)
-        return cls(bundle, directory, ask_staff=ask_staff)
+        bundle = ContentBundle.build(load_content(directory), ask_staff=ask_staff, store=store)
+        return cls(bundle, directory, ask_staff=ask_staff, store=store)
 
     @property
     def current(self) -> ContentBundle:
@@ -98,7 +119,9 @@ class ContentHolder:
 
     def reload(self) -> ContentBundle:
         """Re-read the content; on ContentError the old content stays live and the error rises."""
-        bundle = ContentBundle.build(load_content(self._directory), ask_staff=self._ask_staff)
+        bundle = ContentBundle.build(
+            load_content(self._directory), ask_staff=self._ask_staff, store=self._store
+        )
         self._bundle = bundle
         log.info("content reloaded from %s: %d topics", self._directory, len(bundle.content.faq))
         return bundle
@@ -137,7 +160,7 @@ class Services:
     ) -> Services:
         """Build the services; nothing connects to the database until first use."""
         content = content or ContentHolder.load(
-            settings.content_dir, ask_staff=bool(settings.staff_ids)
+            settings.content_dir, ask_staff=bool(settings.staff_ids), store=model_store(settings)
         )
         clock = clock or system_clock(settings)
         engine = create_engine(settings.database_url)

@@ -21,10 +21,12 @@ MakeContent = Callable[..., Path]
 
 
 def _copy_content(target: Path, *, minimal: bool) -> Path:
-    """Copy ./content to `target`; with `minimal`, swap in the tiny test FAQ."""
+    """Copy ./content to `target`; with `minimal`, swap in the tiny test FAQ (and no examples:
+    they are labelled with the real FAQ's ids)."""
     shutil.copytree(CONTENT_DIR, target)
     if minimal:
         shutil.copyfile(MIN_FAQ, target / "faq.yaml")
+        shutil.rmtree(target / "examples")
     return target
 
 

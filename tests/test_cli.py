@@ -39,7 +39,7 @@ def omradesbot(
 
 
 def test_ask_json_gives_topic_score_and_reply() -> None:
-    run = omradesbot("ask", "--json", "Varför flyttar områdesarbetet till Balltorp?")
+    run = omradesbot("ask", "--json", "Varför flyttar områdesarbetet från Kållered?")
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)
     assert answer["topic"] == "why_move"
@@ -82,7 +82,10 @@ def test_check_content_ok_summary() -> None:
     assert run.stdout.startswith("content OK: ")
     assert "FAQ entries" in run.stdout
     assert "milestones" in run.stdout
-    assert run.stdout.count("\n") == 1
+    assert "examples" in run.stdout
+    # and whether the answering engine's kept model is current (training it if not)
+    assert run.stdout.splitlines()[1].startswith("matcher: ")
+    assert run.stdout.count("\n") == 2
 
 
 def test_check_content_bad_lists_every_problem_without_traceback(

@@ -33,7 +33,7 @@ NOW = dt.datetime(2021, 5, 1, 12, 0, tzinfo=STOCKHOLM)  # after the survey, befo
 
 @dataclass(frozen=True)
 class Match:
-    """Same shape as bot.answers.Match: what a matcher decided about one question."""
+    """Same shape as bot.matching.Match: what a matcher decided about one question."""
 
     topic: str | None
     score: float
@@ -41,6 +41,7 @@ class Match:
     smalltalk: str | None = None
     language: Lang | None = None
     also: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
 
 
 class ScriptedMatcher:

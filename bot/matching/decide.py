@@ -1,11 +1,11 @@
-"""Stage 5, decide: the Matcher. Reads a message part by part and turns scores into a verdict.
+"""Stage 4, decide: the Matcher. Reads a message, asks the learned model, and gives a verdict.
 
-A one-sentence message is read whole. A longer one is cut into sentences (segment.py): the
-questions are read in full, the context sentences only for the known words they add, at half
-weight, and greetings not at all; so background, greetings and feelings cannot sink the question.
-Each question sentence is also read on its own, so a message asking two things gets both
-answers. Raw scores are calibrated onto 0..1, where ANSWER_THRESHOLD means "answer" and
-SUGGEST_THRESHOLD "offer did-you-mean suggestions".
+A one-sentence message is read whole; a longer one as its questions at full weight and its
+context at half (vectorise.py), greetings left out. The model gives every FAQ topic and
+"off-topic" a probability: the best topic is answered when it reaches ANSWER_THRESHOLD and is
+more likely than "off-topic"; a topic ahead of "off-topic" but below the threshold is offered as
+"did you mean"; when "off-topic" wins, the nearest topic is offered beside "I don't know". Each
+question of a message is also read alone, so a message asking two things gets both answers.
 """
 
 from __future__ import annotations
@@ -13,54 +13,68 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content import LANGUAGES, Content, Lang
-from bot.matching.explain import explain
-from bot.matching.features import Reader, Term
-from bot.matching.index import Index
+from bot.examples import Example
+from bot.matching.learned import OFF_TOPIC, Languages, Learned, training_examples, training_key
 from bot.matching.lexicon import DATA_DIR, load_lexicon
-from bot.matching.normalise import CLAUSE, COUNTED_PREFIX, Normaliser, fold
-from bot.matching.score import Scores, calibrate, evidence, score
-from bot.matching.segment import CONTEXT, GREETING, QUESTION, Segment, segment, split_questions
+from bot.matching.normalise import Normaliser, fold, stem
+from bot.matching.segment import GREETING, QUESTION, Segment, segment, split_questions
+from bot.matching.store import ModelStore
+from bot.matching.vectorise import CONTENT_PREFIX, Features, Featuriser, Vector
 from bot.matching.verdict import (
     ANSWER_THRESHOLD,
     MAX_SUGGESTIONS,
+    OFF_TOPIC_CEILING,
+    RELATED_SHARE,
+    RELATED_THRESHOLD,
     SUGGEST_THRESHOLD,
     Explanation,
     Match,
 )
 
 MAX_TEXT = 1000  # characters read; a resident's question is never longer
-_CLEAR_LEAD = 1.5  # how far a held entry must lead every other to be answered anyway
-_OWN_EVIDENCE = 1.0  # share of the unknown word's weight the entry's own words must match
-_CONTEXT_WEIGHT = 0.5  # a context sentence's known words support a topic at this weight
 MAX_TOPICS = 3  # answers to one message of several questions
+_HELD = round(ANSWER_THRESHOLD * 0.95, 4)  # the highest score of a message not answered
+_LONG = 3  # sentences (greetings aside) from which a message is long
+_LONG_OFF_TOPIC_ODDS = 0.5
 # Small talk a long message may open or close with; it is dropped from the reading.
 _DROPPABLE_TALK = frozenset({"greeting", "thanks", "goodbye"})
+# Models trained in this process, by training key: tests and tools build many Matchers.
+_TRAINED: dict[str, Learned] = {}
+
+
+def forget_trained() -> None:
+    """Drop the models this process trained (`check-content` asks the store, not the memory)."""
+    _TRAINED.clear()
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The verdict on one reading, with the scores behind it."""
+    """The verdict on one reading, with the probabilities behind it."""
 
     topic: str | None
     score: float
-    suggestions: tuple[str, ...]
-    best: int  # index of the best entry, -1 when none
-    scores: Scores | None
-    why: str
-    terms: tuple[Term, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    probabilities: np.ndarray | None = None  # per class (FAQ ids, then off-topic)
+    vector: Vector | None = None
+    why: str = "nothing the examples know"
 
 
 class Matcher:
     """Matches residents' messages against the FAQ; build once, call `match` many times."""
 
-    def __init__(self, content: Content, data_dir: Path = DATA_DIR) -> None:
-        self.normaliser = Normaliser(load_lexicon(data_dir), content.synonyms)
-        self.index = Index(content, self.normaliser)
-        self.reader = Reader(self.index)
+    def __init__(
+        self, content: Content, data_dir: Path = DATA_DIR, *, store: ModelStore | None = None
+    ) -> None:
+        lexicon = load_lexicon(data_dir)
+        self.normaliser = Normaliser(lexicon, content.synonyms)
+        self.featuriser = Featuriser(self.normaliser)
+        self.ids: tuple[str, ...] = tuple(entry.id for entry in content.faq)
         self._smalltalk: dict[str, str] = {}
         for talk in content.smalltalk:
             for lang in LANGUAGES:
@@ -70,11 +84,41 @@ class Matcher:
         self._greetings = frozenset(
             phrase for phrase, talk in self._smalltalk.items() if talk in _DROPPABLE_TALK
         )
+        # The places of the move and the municipality (faq.yaml `vocabulary`): where, not what.
+        # A message naming only them ("Balltorp?") asks nothing an answer could be sure of.
+        self._places = frozenset(
+            "w:" + stem(fold(word), lang)
+            for word in content.vocabulary.get("setting", ())
+            for lang in LANGUAGES
+        )
+        self._question_words = frozenset(
+            "w:" + stem(word, lang) for word in lexicon.question_words for lang in LANGUAGES
+        )
+        examples = training_examples(content)
+        self.languages = Languages(examples, dict(lexicon.stopwords))
+        language_data = b"".join(path.read_bytes() for path in sorted(data_dir.glob("*.yaml")))
+        synonyms = repr([(s.means, s.words) for s in content.synonyms]).encode()
+        self.key = training_key(examples, self.ids, language_data + synonyms)
+        self.learned = self._learn(examples, store)
 
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """The FAQ ids, in content order."""
-        return self.index.ids
+    def _learn(self, examples: tuple[Example, ...], store: ModelStore | None) -> Learned:
+        self.trained_now = False
+        learned = _TRAINED.get(self.key)
+        if learned is not None:
+            return learned
+        stored = store.load(self.key, len(self.ids) + 1) if store is not None else None
+        if stored is not None:
+            vocabulary, model = stored
+            learned = Learned((*self.ids, OFF_TOPIC), vocabulary, model, examples, self._example)
+        else:
+            learned = Learned.train(self.ids, examples, self._example)
+            self.trained_now = True
+            if store is not None:
+                store.save(self.key, learned.vocabulary, learned.model)
+        if len(_TRAINED) >= 4:
+            _TRAINED.clear()
+        _TRAINED[self.key] = learned
+        return learned
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -82,96 +126,68 @@ class Matcher:
         """The message's sentences with their roles (question, context, greeting)."""
         return segment(text[:MAX_TEXT], self.normaliser, self._greetings)
 
-    def terms_of(self, text: str, lang: Lang) -> list[Term]:
-        """The terms of one piece of text, read in `lang`."""
-        return self.reader.terms(self.normaliser.words(text), lang)
+    def _example(self, example: Example) -> Features:
+        lang: Lang = "en" if example.lang == "en" else "sv"
+        return self.reading(example.text, lang)[0]
 
-    def reading(self, parts: list[Segment], lang: Lang) -> list[Term]:
-        """The terms of a message's parts: questions in full, context's known words at half
-        weight and without question kinds, tense or demands, greetings not at all."""
-        merged: dict[str, Term] = {}
-        read = [(part, self.terms_of(part.text, lang)) for part in parts if part.role != GREETING]
-        antecedents = self._antecedents(read)
-        for number, (part, terms) in enumerate(read):
-            weight = 1.0 if number in antecedents else _CONTEXT_WEIGHT
-            for found in terms:
-                term = found
-                if part.role == CONTEXT:
-                    if term.quality == 0.0 or term.key.startswith(("?", COUNTED_PREFIX)):
-                        continue
-                    term = replace(term, weight=term.weight * weight)
-                held = merged.get(term.key)
-                if held is None or term.weight * term.quality > held.weight * held.quality:
-                    merged[term.key] = term
-        return list(merged.values())
-
-    @staticmethod
-    def _antecedents(read: list[tuple[Segment, list[Term]]]) -> set[int]:
-        """Context sentences a question refers back to: "Stämmer det?", "När ska den ske?" has
-        no subject of its own, so the sentence before it is what it asks about."""
-        found: set[int] = set()
-        for number, (part, terms) in enumerate(read):
-            subject = any(t.informative and t.quality > 0.0 for t in terms)
-            if (
-                part.role == QUESTION
-                and not subject
-                and number > 0
-                and read[number - 1][0].role == CONTEXT
-            ):
-                found.add(number - 1)
-        return found
+    def reading(self, text: str, lang: Lang) -> tuple[Features, list[Segment], str]:
+        """The features of a message, its sentences, and how it was read."""
+        parts = self.segments(text)
+        questions = [part for part in parts if part.role == QUESTION]
+        if len(parts) <= 1 or not questions:
+            return self.featuriser.features(text, lang), parts, "read whole"
+        how = f"{len(questions)} question(s) read in full, the context at half weight"
+        return self.featuriser.reading(parts, lang), parts, how
 
     # --- deciding ---------------------------------------------------------------------------
 
-    def decide(self, terms: list[Term], *, one_clause: bool) -> Decision:
-        """The verdict on one reading's terms."""
-        if not terms or not self.index.ids:
-            return Decision(None, 0.0, (), -1, None, "no word the FAQ could use")
-        scores = score(self.index, terms, one_clause=one_clause)
-        raw, plain = scores.raw, scores.plain
-        ranked = sorted(range(len(raw)), key=lambda i: raw[i], reverse=True)
+    def decide(self, features: Features, *, sentences: int = 1) -> Decision:
+        """The verdict on one reading's features; `sentences`: how many the message has
+        besides greetings."""
+        vector = self.learned.vector(features)
+        if not len(vector.indices) or not self.ids:
+            return Decision(None, 0.0, vector=vector)
+        probabilities = self.learned.model.probabilities(vector)
+        if sentences >= _LONG:
+            # Background and feelings lean towards off-topic: in a long message, off-topic
+            # needs a clearer lead to win (cross-validation, docs/answering.md).
+            probabilities[-1] *= _LONG_OFF_TOPIC_ODDS
+            probabilities /= probabilities.sum()
+        topics, off = probabilities[:-1], float(probabilities[-1])
+        ranked = [int(i) for i in np.argsort(-topics)]
         best = ranked[0]
-        value = calibrate(raw[best])
-        why = "the best entry clears the answer threshold"
-        if scores.held[best] and all(
-            plain[best] >= _CLEAR_LEAD * plain[other] for other in ranked if other != best
-        ):
-            # One colloquial word we do not know beside a clear, well-matched subject.
-            value = max(value, ANSWER_THRESHOLD)
-            why = "one unknown colloquial word beside a clear subject that leads every other"
-        elif value < ANSWER_THRESHOLD and self._clear_despite_unknown(terms, scores, ranked):
-            value = ANSWER_THRESHOLD
-            why = "unknown words, but the entry's own subject words lead every other clearly"
-        if value >= ANSWER_THRESHOLD:
-            return Decision(self.index.ids[best], value, (), best, scores, why, tuple(terms))
+        likely = float(topics[best])
+        found = Decision(None, 0.0, probabilities=probabilities, vector=vector)
+        if likely >= ANSWER_THRESHOLD and likely > off and off <= OFF_TOPIC_CEILING:
+            if self._asks_something(features):
+                why = "the best topic is likely enough"
+                return replace(found, topic=self.ids[best], score=round(likely, 4), why=why)
+            why = "only places or question words: nothing an answer could be sure of"
+            return replace(found, score=_HELD, suggestions=(self.ids[best],), why=why)
+        # Not answered: the score says so, whatever the topic's probability (explain shows it).
+        score = round(min(likely, _HELD), 4)
+        if off >= likely or off > OFF_TOPIC_CEILING:
+            near = likely >= RELATED_THRESHOLD and likely >= RELATED_SHARE * float(topics.sum())
+            related = (self.ids[best],) if near else ()
+            why = "off-topic is more likely than any topic"
+            return replace(found, score=score, related=related, why=why)
         suggestions = tuple(
-            self.index.ids[i]
-            for i in ranked[:MAX_SUGGESTIONS]
-            if calibrate(raw[i]) >= SUGGEST_THRESHOLD and raw[i] >= 0.6 * raw[best]
+            self.ids[i] for i in ranked[:MAX_SUGGESTIONS] if topics[i] >= SUGGEST_THRESHOLD
         )
-        why = scores.capped[best] or (
-            "below the answer threshold" if value > 0 else "no entry shares a subject word"
-        )
-        return Decision(None, value, suggestions, best, scores, why, tuple(terms))
+        return replace(found, score=score, suggestions=suggestions, why="no topic is likely enough")
 
-    def _clear_despite_unknown(self, terms: list[Term], scores: Scores, ranked: list[int]) -> bool:
-        """An unknown word must not sink an otherwise clear question: the best entry would be
-        answered without the unknown words' penalty, nothing caps it, it shares more subject
-        words with the question than there are unknown ones, its own vocabulary (not only an
-        example's) matched a rare word, and it leads the next entry clearly."""
-        best = ranked[0]
-        plain = scores.plain
-        if scores.capped[best] or calibrate(plain[best]) < ANSWER_THRESHOLD:
-            return False
-        unknown = sum(1 for t in terms if t.quality == 0.0)
-        keys = self.index.entry_keys[best]
-        shared = sum(1 for t in terms if t.informative and t.quality > 0.0 and t.key in keys)
-        if not unknown or shared <= unknown:  # one shared verb is no subject ("lämna grovsopor")
-            return False
-        if evidence(self.index, terms, best).own < _OWN_EVIDENCE * self.index.unknown_weight:
-            return False
-        second = plain[ranked[1]] if len(ranked) > 1 else 0.0
-        return plain[best] >= _CLEAR_LEAD * second
+    def _asks_something(self, features: Features) -> bool:
+        """A subject beyond the places of the move and the question words: "Balltorp?",
+        "när?" or "när och varför?" ask nothing an answer could be sure of. A question word
+        with a place does ("varför Balltorp?"), and so does a sentence of everyday words
+        ("var e ni typ nu")."""
+        content = [key for key in features if key.startswith(CONTENT_PREFIX)]
+        if any("w:" + key[len(CONTENT_PREFIX) :] not in self._places for key in content):
+            return True
+        words = [key for key in features if key.startswith("w:")]
+        if content and any(word in self._question_words for word in words):
+            return True
+        return sum(1 for word in words if word not in self._question_words) >= 3
 
     def match(self, text: str, lang: Lang = "sv") -> Match:
         """Return the FAQ topic(s) for `text`, suggestions when unsure, or small talk."""
@@ -179,71 +195,65 @@ class Matcher:
 
     def explain(self, text: str, lang: Lang = "sv", *, top: int = 4) -> Explanation:
         """The verdict on `text` with its evidence: for content editors, not for residents."""
+        from bot.matching.explain import explain  # noqa: PLC0415 - explain imports decide
+
         return explain(self, text, lang, top=top)
 
     def read(self, text: str, lang: Lang) -> tuple[Match, Decision, list[Segment], str]:
+        """The verdict, the deciding reading's decision, the sentences, and how it was read."""
         text = text[:MAX_TEXT]
-        tokens = self.normaliser.words(text)
-        empty = Decision(None, 0.0, (), -1, None, "nothing to read")
-        if not tokens:
-            return Match(topic=None, score=0.0, suggestions=()), empty, [], "nothing to read"
-        language = self.reader.detect_language(tokens)
-        talk = self._smalltalk_of(fold(text).split())
+        words = fold(text).split()
+        if not words:
+            return Match(topic=None, score=0.0, suggestions=()), Decision(None, 0.0), [], "empty"
+        language = self.languages.detect(words)
+        talk = self._smalltalk_of(words)
         if talk is not None:
             verdict = Match(None, 0.0, (), smalltalk=talk, language=language)
-            return verdict, empty, [], f"the whole message is small talk ({talk})"
+            return verdict, Decision(None, 0.0), [], f"the whole message is small talk ({talk})"
         read_in = language or lang
-        parts = self.segments(text)
-        questions = [part for part in parts if part.role == QUESTION]
-        if len(parts) <= 1 or not questions:
-            terms = self.reader.terms(tokens, read_in)
-            decision = self.decide(terms, one_clause=CLAUSE not in tokens)
-            how = "read whole: one sentence, or no sentence asks"
-        else:
-            decision = self.decide(self.reading(parts, read_in), one_clause=False)
-            how = f"{len(questions)} question(s) read in full, the context at half weight"
-        also = self._further_topics(questions, read_in, decision.topic, single=len(parts) <= 1)
-        topic, value = decision.topic, decision.score
-        if topic is None and also:
-            topic, also = also[0], also[1:]
-            value = ANSWER_THRESHOLD
-            how += "; one question, read alone, is clear"
-        if topic is not None:
-            verdict = Match(topic, value, (), language=language, also=also)
+        features, parts, how = self.reading(text, read_in)
+        decision = self.decide(features, sentences=sum(p.role != GREETING for p in parts))
+        asked = self._piece_topics(parts, text, read_in)
+        topic, score = decision.topic, decision.score
+        if topic is not None and topic not in asked:
+            asked.insert(0, topic)
+        if asked:
+            if topic is None:
+                how += "; one question, read alone, is clear"
+            score = score if asked[0] == topic else ANSWER_THRESHOLD
+            verdict = Match(asked[0], score, (), language=language, also=tuple(asked[1:MAX_TOPICS]))
             return verdict, decision, parts, how
-        talk = None if decision.suggestions else self._smalltalk_prefix(tokens)
-        verdict = Match(None, value, decision.suggestions, smalltalk=talk, language=language)
+        talk = None if decision.suggestions or decision.related else self._smalltalk_prefix(words)
+        verdict = Match(
+            None,
+            score,
+            decision.suggestions,
+            smalltalk=talk,
+            language=language,
+            related=decision.related,
+        )
         return verdict, decision, parts, how
 
-    def _further_topics(
-        self, questions: list[Segment], lang: Lang, main: str | None, *, single: bool
-    ) -> tuple[str, ...]:
-        """Topics that single questions of the message answer on their own, besides `main`."""
+    def _piece_topics(self, parts: list[Segment], text: str, lang: Lang) -> list[str]:
+        """The topics that single questions of the message answer on their own, in the order
+        the message asks them; empty for a message of one question."""
+        questions = [part.text for part in parts if part.role == QUESTION] or [text]
         pieces = [
-            piece
-            for question in questions
-            for piece in split_questions(question.text, self.normaliser)
+            piece for question in questions for piece in split_questions(question, self.normaliser)
         ]
-        if len(pieces) < 2 and (main is not None or single):
-            return ()
+        if len(pieces) < 2:
+            return []
         found: list[str] = []
         for piece in pieces:
-            tokens = self.normaliser.words(piece)
-            decision = self.decide(self.reader.terms(tokens, lang), one_clause=CLAUSE not in tokens)
-            if (
-                decision.topic is not None
-                and decision.topic != main
-                and decision.topic not in found
-            ):
-                found.append(decision.topic)
-        return tuple(found[: MAX_TOPICS - (main is not None)])
+            topic = self.decide(self.featuriser.features(piece, lang)).topic
+            if topic is not None and topic not in found:
+                found.append(topic)
+        return found
 
     # --- small talk -------------------------------------------------------------------------
 
     def _smalltalk_of(self, words: list[str]) -> str | None:
         text = " ".join(words)
-        if not text:
-            return None
         if text in self._smalltalk:
             return self._smalltalk[text]
         if len(text) <= 40:
@@ -254,9 +264,12 @@ class Matcher:
                 return self._smalltalk[found[0]]
         return None
 
-    def _smalltalk_prefix(self, tokens: list[str]) -> str | None:
-        for size in range(min(4, len(tokens)), 0, -1):
-            talk = self._smalltalk.get(" ".join(tokens[:size]))
+    def _smalltalk_prefix(self, words: list[str]) -> str | None:
+        """Small talk opening a short message nothing else in which is understood."""
+        for size in range(min(4, len(words)), 0, -1):
+            if len(words) > size + 3:
+                continue
+            talk = self._smalltalk.get(" ".join(words[:size]))
             if talk is not None:
                 return talk
         return None

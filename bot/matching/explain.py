@@ -4,43 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.content import Lang
-from bot.matching.score import CAP, Scores, calibrate, evidence
+from bot.matching.learned import OFF_TOPIC
 from bot.matching.segment import CONTEXT, GREETING
-from bot.matching.verdict import EntryEvidence, Explanation, Reading
+from bot.matching.verdict import Candidate, Explanation, Reading
 
 if TYPE_CHECKING:
     from bot.matching.decide import Decision, Matcher
-    from bot.matching.features import Term
+
+_EVIDENCE = 8  # features shown for the best class
 
 
-def _entries(
-    matcher: Matcher, terms: list[Term], scores: Scores | None, top: int
-) -> tuple[EntryEvidence, ...]:
-    if scores is None:
+def _candidates(matcher: Matcher, decision: Decision, top: int) -> tuple[Candidate, ...]:
+    if decision.probabilities is None:
         return ()
-    raw = scores.raw
-    found: list[EntryEvidence] = []
-    for entry in sorted(range(len(raw)), key=lambda i: raw[i], reverse=True)[:top]:
-        proof = evidence(matcher.index, terms, entry)
-        found.append(
-            EntryEvidence(
-                topic=matcher.index.ids[entry],
-                score=calibrate(raw[entry]),
-                plain=calibrate(scores.plain[entry]),
-                informative=round(proof.informative, 3),
-                own=round(proof.own, 3),
-                missed=round(proof.missed, 3),
-                capped=raw[entry] <= CAP < scores.plain[entry],
-                held=scores.held[entry],
-                reason=scores.capped[entry],
-            )
-        )
-    return tuple(found)
-
-
-def _terms(terms: list[Term] | tuple[Term, ...]) -> tuple[tuple[str, float, float], ...]:
-    return tuple((t.key, round(t.weight, 3), t.quality) for t in terms)
+    classes = matcher.learned.classes
+    order = np.argsort(-decision.probabilities)[:top]
+    return tuple(Candidate(classes[i], round(float(decision.probabilities[i]), 3)) for i in order)
 
 
 def explain(matcher: Matcher, text: str, lang: Lang, *, top: int = 4) -> Explanation:
@@ -49,23 +31,45 @@ def explain(matcher: Matcher, text: str, lang: Lang, *, top: int = 4) -> Explana
     read_in = verdict.language or lang
     readings: list[Reading] = []
     for part in parts:
-        if part.role == GREETING:
-            readings.append(Reading(part.text, part.role, (), ()))
-            continue
-        terms = matcher.terms_of(part.text, read_in)
-        alone: Decision = matcher.decide(terms, one_clause=False)
-        readings.append(
-            Reading(part.text, part.role, _terms(terms), _entries(matcher, terms, alone.scores, 2))
+        best = None
+        if part.role != GREETING:
+            alone = _candidates(
+                matcher, matcher.decide(matcher.featuriser.features(part.text, read_in)), 1
+            )
+            best = alone[0] if alone else None
+        readings.append(Reading(part.text, part.role, best))
+    candidates = _candidates(matcher, decision, top)
+    evidence: tuple[tuple[str, float], ...] = ()
+    nearest: tuple[tuple[str, str, float], ...] = ()
+    vector = decision.vector
+    if vector is not None and candidates:
+        label = matcher.learned.classes.index(candidates[0].topic)
+        keys = matcher.learned.vocabulary.keys
+        evidence = tuple(
+            (keys[column], round(weight, 3))
+            for column, weight in matcher.learned.model.contributions(vector, label)[:_EVIDENCE]
         )
-    terms = list(decision.terms)
+        nearest = tuple(
+            (example.text, example.topic or OFF_TOPIC, similarity)
+            for example, similarity in matcher.learned.nearest(vector)
+        )
+    words = matcher.featuriser.features(text, read_in)
+    unknown = tuple(
+        key[2:]
+        for key in words
+        if key.startswith("w:")
+        and key not in matcher.learned.vocabulary.columns
+        and not matcher.normaliser.is_stopword(key[2:])
+    )
     return Explanation(
         match=verdict,
-        terms=_terms(terms),
-        unknown=tuple(t.key[1:] for t in terms if t.quality == 0.0),
-        entries=_entries(matcher, terms, decision.scores, top),
+        decision=f"{how}; {decision.why}",
+        candidates=candidates,
+        evidence=evidence,
+        unknown=unknown,
+        nearest=nearest,
         segments=tuple(readings),
         synonyms=tuple(matcher.normaliser.used_synonyms(text)),
-        decision=f"{how}; {decision.why}",
     )
 
 
@@ -76,14 +80,14 @@ def render(explanation: Explanation) -> str:
     if match.smalltalk and match.topic is None and not match.suggestions:
         lines.append(f"verdict: small talk '{match.smalltalk}'")
     elif match.topic is not None:
-        topics = ", ".join(match.topics)
-        lines.append(f"verdict: answer {topics} (score {match.score:.2f})")
+        lines.append(f"verdict: answer {', '.join(match.topics)} (probability {match.score:.2f})")
     elif match.suggestions:
         lines.append(
-            f"verdict: did you mean {', '.join(match.suggestions)} (score {match.score:.2f})"
+            f"verdict: did you mean {', '.join(match.suggestions)} (probability {match.score:.2f})"
         )
     else:
-        lines.append(f"verdict: I don't know (score {match.score:.2f})")
+        related = f"; related topic {', '.join(match.related)}" if match.related else ""
+        lines.append(f"verdict: I don't know (probability {match.score:.2f}{related})")
     lines.append(f"how: {explanation.decision}")
     if match.language:
         lines.append(f"language: {match.language}")
@@ -93,28 +97,24 @@ def render(explanation: Explanation) -> str:
     if len(explanation.segments) > 1:
         lines.append("sentences:")
         for reading in explanation.segments:
-            weight = " (known words at half weight)" if reading.role == CONTEXT else ""
+            weight = " (at half weight)" if reading.role == CONTEXT else ""
             lines.append(f"  [{reading.role}{weight}] {reading.text}")
-            if reading.entries:
-                best = reading.entries[0]
-                lines.append(f"      alone: {best.topic} {best.score:.2f}")
-    lines.append("words (key weight quality; !word unknown, ?kind a question kind):")
-    lines.append(
-        "  "
-        + (
-            ", ".join(f"{key} {weight:g} {quality:g}" for key, weight, quality in explanation.terms)
-            or "none"
-        )
-    )
+            if reading.best is not None:
+                lines.append(f"      alone: {reading.best.topic} {reading.best.probability:.2f}")
+    lines.append("candidates (the model's probabilities):")
+    for candidate in explanation.candidates:
+        lines.append(f"  {candidate.topic:<22} {candidate.probability:.3f}")
+    if not explanation.candidates:
+        lines.append("  none: no word of the message is in any example")
+    if explanation.evidence:
+        best = explanation.candidates[0].topic
+        shown = ", ".join(f"{key} {weight:+.2f}" for key, weight in explanation.evidence)
+        lines.append(f"evidence for {best} (feature and weight; w: word, c: piece, b: pair):")
+        lines.append(f"  {shown}")
     if explanation.unknown:
-        lines.append(f"unknown: {', '.join(explanation.unknown)}")
-    lines.append("candidates:")
-    for entry in explanation.entries:
-        note = f" capped: {entry.reason}" if entry.reason else ""
-        lines.append(
-            f"  {entry.topic:<22} {entry.score:.2f} (before penalties {entry.plain:.2f}; "
-            f"subject {entry.informative:g}, own {entry.own:g}, elsewhere {entry.missed:g}){note}"
-        )
-    if not explanation.entries:
-        lines.append("  none")
+        lines.append(f"words no example uses: {', '.join(explanation.unknown)}")
+    if explanation.nearest:
+        lines.append("nearest examples:")
+        for text, label, similarity in explanation.nearest:
+            lines.append(f"  {similarity:.2f} [{label}] {text}")
     return "\n".join(lines)

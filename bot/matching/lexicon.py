@@ -48,6 +48,7 @@ class Lexicon:
     demands: tuple[tuple[re.Pattern[str], str], ...]
     sentences: Mapping[str, frozenset[str]]  # openers, inverted_verbs, subjects
     asking: re.Pattern[str]
+    signoff: re.Pattern[str]  # a letter's sign-off, at the start of a folded sentence
 
     @property
     def question_kinds(self) -> frozenset[str]:
@@ -214,6 +215,8 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
             "sentences", ("openers", "inverted_verbs", "subjects", "question_starts")
         ),
         asking=patterns.pattern("asking", patterns.data.get("asking"), groups)
+        or re.compile("(?!)"),
+        signoff=patterns.pattern("signoff", patterns.data.get("signoff"), groups)
         or re.compile("(?!)"),
     )
 

@@ -41,12 +41,16 @@ def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> lis
     # Where the resident used question marks, they mark the questions: "My kids want to know."
     # after a question reports it rather than asks again.
     marked = any(sentence.rstrip().endswith("?") for sentence in found)
+    signed = False  # after a letter's sign-off, only names and titles follow
     for sentence in found:
         words = fold(sentence).split()
         if not words:
             continue
-        if " ".join(words) in greetings or all(
-            w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words
+        signed = signed or bool(normaliser.lexicon.signoff.match(" ".join(words)))
+        if (
+            signed
+            or " ".join(words) in greetings
+            or all(w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words)
         ):
             role = GREETING
         elif is_question(sentence, words, normaliser, indirect=not marked):

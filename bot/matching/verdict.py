@@ -6,8 +6,17 @@ from dataclasses import dataclass
 
 from bot.content import Lang
 
-ANSWER_THRESHOLD = 0.6  # calibrated score from which a topic is answered
-SUGGEST_THRESHOLD = 0.35  # calibrated score from which a topic is offered as "did you mean"
+# The model's probability for a topic (decide.py), from which it is answered: the topic must
+# also be more likely than "off-topic", and "off-topic" at most OFF_TOPIC_CEILING. Otherwise a
+# topic ahead of "off-topic" is offered as "did you mean" from SUGGEST_THRESHOLD on; a topic
+# behind "off-topic" is only offered beside "I don't know" as the related topic, when it holds
+# RELATED_SHARE of what the topics together got and at least RELATED_THRESHOLD. Chosen on the
+# examples' cross-validation and the regression sets (docs/answering.md).
+ANSWER_THRESHOLD = 0.35
+OFF_TOPIC_CEILING = 0.3
+SUGGEST_THRESHOLD = 0.15
+RELATED_THRESHOLD = 0.01
+RELATED_SHARE = 0.6
 MAX_SUGGESTIONS = 3
 
 
@@ -16,11 +25,12 @@ class Match:
     """The matcher's verdict on one message."""
 
     topic: str | None  # FAQ id to answer with, or None when not confident
-    score: float  # calibrated 0..1 confidence for the best FAQ topic
+    score: float  # 0..1: the model's probability for the best FAQ topic
     suggestions: tuple[str, ...]  # "did you mean" FAQ ids, best first; only when topic is None
     smalltalk: str | None = None  # small-talk id when the message is a greeting, thanks ...
     language: Lang | None = None  # language the question seems written in, when clear
     also: tuple[str, ...] = ()  # further topics a message of several questions asks, in order
+    related: tuple[str, ...] = ()  # beside "I don't know": the topic the question was near
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -29,28 +39,20 @@ class Match:
 
 
 @dataclass(frozen=True)
-class EntryEvidence:
-    """Why one entry scored as it did."""
+class Candidate:
+    """One class the model weighed: an FAQ id or "offtopic", with its probability."""
 
     topic: str
-    score: float  # calibrated, after every penalty and cap
-    plain: float  # calibrated, before unknown words and the caps pulled it down
-    informative: float  # matched weight of subject words
-    own: float  # of which the entry's keywords, title or answer cover
-    missed: float  # known subject words another entry covers
-    capped: bool  # held at or below "did you mean" by a cap rather than by its own score
-    held: bool  # would be answered despite one unknown colloquial word, if it leads clearly
-    reason: str = ""  # why it was capped, in words
+    probability: float
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One part of a message as the matcher read it: its text, role and best entries."""
+    """One part of a message as the matcher read it: its text, role and best class alone."""
 
     text: str
     role: str  # question, context, greeting
-    terms: tuple[tuple[str, float, float], ...]  # (key, weight, quality); "!word" is unknown
-    entries: tuple[EntryEvidence, ...]
+    best: Candidate | None  # what this part alone would be; None for greetings
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,10 @@ class Explanation:
     """The evidence behind a verdict: for content editors and tuning, never for residents."""
 
     match: Match
-    terms: tuple[tuple[str, float, float], ...]  # of the reading that decided
-    unknown: tuple[str, ...]  # words the FAQ's vocabulary does not know
-    entries: tuple[EntryEvidence, ...]  # the best entries of the deciding reading
+    decision: str  # how the verdict was reached, in one sentence
+    candidates: tuple[Candidate, ...]  # the best classes of the deciding reading
+    evidence: tuple[tuple[str, float], ...]  # (feature, its weight for the best class), largest
+    unknown: tuple[str, ...]  # words no example uses
+    nearest: tuple[tuple[str, str, float], ...]  # (example, its label, cosine similarity)
     segments: tuple[Reading, ...] = ()  # every part of the message, in order
     synonyms: tuple[tuple[str, str], ...] = ()  # FAQ synonyms used: (word, what it means)
-    decision: str = ""  # how the verdict was reached, in one sentence

@@ -44,6 +44,18 @@ def test_sentences_get_their_roles(matcher: Matcher) -> None:
     assert [p.role for p in parts] == [GREETING, CONTEXT, QUESTION]
 
 
+def test_a_letters_request_is_the_question_and_its_sign_off_is_dropped(matcher: Matcher) -> None:
+    letter = (
+        "God dag. Jag företräder en hyresgästförening i Kållered. Jag önskar information om "
+        "skälen till att områdesarbetet flyttas. Med vänlig hälsning, Lars Ek. Ordförande"
+    )
+    parts = segment(letter, matcher.normaliser, frozenset({"god dag"}))
+    assert [p.role for p in parts] == [GREETING, CONTEXT, QUESTION, GREETING, GREETING]
+    english = "Dear team, could you explain why the work is moving? Kind regards, Peter Lund"
+    roles = [p.role for p in segment(english, matcher.normaliser, frozenset())]
+    assert roles[-1] == GREETING
+
+
 def test_a_question_mark_outweighs_a_reported_question(matcher: Matcher) -> None:
     parts = segment(
         "When does the work start in Balltorp? My kids want to know.",

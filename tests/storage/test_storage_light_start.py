@@ -31,7 +31,8 @@ def test_importing_the_bot_loads_no_drawing_or_migration_libraries() -> None:
     loaded = _modules_after("import bot.telegram.app")
 
     assert "telegram" in loaded
-    assert not loaded & {"matplotlib", "numpy", "icalendar", "alembic", "mako", "pygments"}
+    # numpy is not on the list: the answering engine's model needs it (bot/matching/model.py).
+    assert not loaded & {"matplotlib", "icalendar", "alembic", "mako", "pygments"}
 
 
 def test_a_current_database_is_started_without_alembic(tmp_path: Path) -> None:
