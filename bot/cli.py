@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from bot.errors import ConfigError, ContentError
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from bot.content import Content, Lang
     from bot.dialogue import Dialogue, Reply
     from bot.matching import ModelStore
@@ -45,6 +47,13 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
     return path
 
 
+def time_zone(environ: Mapping[str, str] = os.environ) -> ZoneInfo:
+    """The settings' time zone (OMRADESBOT_TIMEZONE), in which milestone times are read."""
+    from bot.config import Settings  # noqa: PLC0415
+
+    return Settings.from_env(environ).timezone
+
+
 def model_store(environ: Mapping[str, str] = os.environ) -> ModelStore | None:
     """Where the matcher keeps its trained model between commands (OMRADESBOT_CACHE_DIR)."""
     from bot.config import Settings  # noqa: PLC0415
@@ -60,7 +69,7 @@ def load_dialogue(content_dir: Path) -> Dialogue:
     from bot.dialogue import Dialogue  # noqa: PLC0415
     from bot.matching import Matcher  # noqa: PLC0415
 
-    content = load_content(content_dir)
+    content = load_content(content_dir, zone=time_zone())
     return Dialogue(content, Matcher(content, store=model_store()))
 
 
@@ -114,7 +123,7 @@ def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
     from bot.matching import Matcher  # noqa: PLC0415
     from bot.matching.explain import render  # noqa: PLC0415
 
-    content = load_content(content_dir)
+    content = load_content(content_dir, zone=time_zone())
     matcher = Matcher(content, store=model_store())
     print(_render(Dialogue(content, matcher).answer(text, lang)))
     print("\n--- how it was decided ---")
@@ -253,7 +262,7 @@ def run_check_content(args: argparse.Namespace) -> int:
     directory = resolve_content_dir(args.directory or args.content)
     language = lexicon_problems()  # the matcher's word data is checked with the content
     try:
-        content = load_content(directory)
+        content = load_content(directory, zone=time_zone())
     except ContentError as exc:
         problems = [*exc.problems, *language]
     else:
@@ -424,7 +433,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.days < 1:
         raise ConfigError("--days must be at least 1")
     settings = Settings.from_env()
-    content = load_content(resolve_content_dir(args.content))
+    content = load_content(resolve_content_dir(args.content), zone=settings.timezone)
     out = Path(args.out)
     try:
         stats = asyncio.run(
@@ -435,6 +444,7 @@ def run_report(args: argparse.Namespace) -> int:
                 lang=args.lang,
                 now=dt.datetime.now(settings.timezone),
                 days=args.days,
+                zone=settings.timezone,
             )
         )
     except StorageError as exc:

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.config import DEFAULT_TIMEZONE
 from bot.errors import ContentError
 from bot.examples import Example, example_key, load_examples
+from bot.parsing import parse_offset
 from bot.yamllines import line_of, load_with_lines
 
 Lang = Literal["sv", "en"]
@@ -23,8 +25,6 @@ DEFAULT_LANG: Lang = "sv"
 
 Area = Literal["balltorp", "kallered", "all"]
 AREAS: tuple[Area, ...] = get_args(Area)
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 FAQ_FILE = "faq.yaml"
 TEXTS_FILE = "texts.yaml"
@@ -81,6 +81,21 @@ class Milestone:
         return self.label is not None
 
 
+def describe_when(milestone: Milestone, texts: Texts, lang: Lang) -> str:
+    """How residents see a milestone's date: its season label, a date, or a date and time.
+
+    The time is the milestone's own wall time: content and the live timeline hold milestones
+    in the settings' time zone.
+    """
+    if milestone.label is not None:
+        return milestone.label[lang]
+    when = milestone.when
+    date = when.date().isoformat()
+    if when.time() == dt.time(9, 0):  # a date without a time is stored at 09:00
+        return date
+    return texts.get("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
+
+
 @dataclass(frozen=True)
 class Texts:
     """The bot's own UI strings, each in every language, with `{name}` placeholders."""
@@ -133,6 +148,8 @@ class Content:
     synonyms: tuple[Synonym, ...] = ()
     vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()  # content/examples/*.yaml: labelled residents' messages
+    # The bot's time zone (OMRADESBOT_TIMEZONE): milestone times are wall times in it.
+    zone: ZoneInfo = DEFAULT_TIMEZONE
 
     def entry(self, topic_id: str) -> FaqEntry | None:
         """Return the FAQ entry with this id, or None."""
@@ -142,8 +159,6 @@ class Content:
 # --- validation -----------------------------------------------------------------------------
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
-_OFFSET_RE = re.compile(r"^(\d+)([mhdw])$")
-_OFFSET_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class _Problems:
@@ -370,8 +385,8 @@ def _parse_smalltalk(where: str, item: Mapping[str, Any], problems: _Problems) -
     return SmallTalk(id=str(item["id"]), questions=questions, answer=answer)
 
 
-def parse_when(value: Any) -> dt.datetime | None:
-    """Read a milestone time: a date (midnight is replaced by 09:00) or 'YYYY-MM-DD HH:MM'."""
+def parse_when(value: Any, zone: ZoneInfo) -> dt.datetime | None:
+    """Read a milestone time in `zone`: a date (midnight becomes 09:00) or 'YYYY-MM-DD HH:MM'."""
     if isinstance(value, dt.datetime):
         naive = value.replace(tzinfo=None)
     elif isinstance(value, dt.date):
@@ -386,18 +401,12 @@ def parse_when(value: Any) -> dt.datetime | None:
                 return None
     else:
         return None
-    return naive.replace(tzinfo=STOCKHOLM)
+    return naive.replace(tzinfo=zone)
 
 
-def parse_offset(value: Any) -> dt.timedelta | None:
-    """Read a reminder offset like '7d', '1d', '2h', '30m', '0m'."""
-    match = _OFFSET_RE.match(str(value).strip())
-    if not match:
-        return None
-    return dt.timedelta(**{_OFFSET_UNITS[match.group(2)]: int(match.group(1))})
-
-
-def _parse_milestone(where: str, item: Mapping[str, Any], problems: _Problems) -> Milestone | None:
+def _parse_milestone(
+    where: str, item: Mapping[str, Any], zone: ZoneInfo, problems: _Problems
+) -> Milestone | None:
     required = {"id", "area", "when", "title"}
     if not _check_keys(where, item, required, {"label", "details", "remind"}, problems):
         return None
@@ -406,7 +415,7 @@ def _parse_milestone(where: str, item: Mapping[str, Any], problems: _Problems) -
     if area not in AREAS:
         problems.add(f"{where}: area", f"must be one of {', '.join(AREAS)}, not {area!r}")
         ok = False
-    when = parse_when(item["when"])
+    when = parse_when(item["when"], zone)
     if when is None:
         problems.add(f"{where}: when", f"not a date or 'YYYY-MM-DD HH:MM': {item['when']!r}")
         ok = False
@@ -488,11 +497,13 @@ def _collect(
     return [p for p in parsed if p is not None]
 
 
-def load_content(directory: Path | str, *, article: Path | None = None) -> Content:
+def load_content(
+    directory: Path | str, *, article: Path | None = None, zone: ZoneInfo = DEFAULT_TIMEZONE
+) -> Content:
     """Load and validate every content file in `directory`; raise ContentError listing all problems.
 
     `article` defaults to `directory/source/article.sv.txt`; every FAQ `source` quote must
-    occur in it.
+    occur in it. Milestone times are read as wall times in `zone` (the settings' time zone).
     """
     directory = Path(directory)
     problems = _Problems()
@@ -553,7 +564,7 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
             milestones_path,
             _read_yaml(milestones_path, problems),
             "milestones",
-            lambda w, i: _parse_milestone(w, i, problems),
+            lambda w, i: _parse_milestone(w, i, zone, problems),
             problems,
         )
 
@@ -585,4 +596,5 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
         synonyms=tuple(synonyms),
         vocabulary=vocabulary,
         examples=tuple(examples),
+        zone=zone,
     )

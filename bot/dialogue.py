@@ -10,13 +10,13 @@ from typing import Protocol
 from bot.content import (
     AREAS,
     LANGUAGES,
-    STOCKHOLM,
     Area,
     Content,
     FaqEntry,
     Lang,
     Milestone,
     Texts,
+    describe_when,
     missing_texts,
 )
 from bot.errors import ContentError
@@ -200,17 +200,6 @@ def split_at_length(text: str, limit: int) -> tuple[str, str]:
         if used > limit:
             return text[:index], text[index:]
     return text, ""
-
-
-def describe_when(milestone: Milestone, texts: Texts, lang: Lang) -> str:
-    """How residents see a milestone's date: its season label, a date, or a date and time."""
-    if milestone.label is not None:
-        return milestone.label[lang]
-    when = milestone.when.astimezone(STOCKHOLM)
-    date = when.date().isoformat()
-    if when.time() == dt.time(9, 0):
-        return date
-    return texts.get("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
 
 
 class Dialogue:

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Settings
+from bot.config import DEFAULT_TIMEZONE, Settings
 from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
 from bot.dialogue import text_problems as dialogue_text_problems
@@ -94,23 +95,32 @@ class ContentHolder:
         *,
         ask_staff: bool = False,
         store: ModelStore | None = None,
+        zone: ZoneInfo = DEFAULT_TIMEZONE,
     ) -> None:
         self._bundle = bundle
         self._directory = directory
+        self._zone = zone
         self._ask_staff = ask_staff
         self._store = store
 
     @classmethod
     def load(
-        cls, directory: Path, *, ask_staff: bool = False, store: ModelStore | None = None
+        cls,
+        directory: Path,
+        *,
+        ask_staff: bool = False,
+        store: ModelStore | None = None,
+        zone: ZoneInfo = DEFAULT_TIMEZONE,
     ) -> ContentHolder:
         """Load and validate `directory`; ContentError lists every problem.
 
         `ask_staff`: the dialogue offers "Ask the staff" (only when staff can answer).
         `store`: where the matcher keeps its trained model between starts.
+        `zone`: the settings' time zone, in which milestone times are read.
         """
-        bundle = ContentBundle.build(load_content(directory), ask_staff=ask_staff, store=store)
-        return cls(bundle, directory, ask_staff=ask_staff, store=store)
+        content = load_content(directory, zone=zone)
+        bundle = ContentBundle.build(content, ask_staff=ask_staff, store=store)
+        return cls(bundle, directory, ask_staff=ask_staff, store=store, zone=zone)
 
     @property
     def current(self) -> ContentBundle:
@@ -120,7 +130,9 @@ class ContentHolder:
     def reload(self) -> ContentBundle:
         """Re-read the content; on ContentError the old content stays live and the error rises."""
         bundle = ContentBundle.build(
-            load_content(self._directory), ask_staff=self._ask_staff, store=self._store
+            load_content(self._directory, zone=self._zone),
+            ask_staff=self._ask_staff,
+            store=self._store,
         )
         self._bundle = bundle
         log.info("content reloaded from %s: %d topics", self._directory, len(bundle.content.faq))
@@ -160,7 +172,10 @@ class Services:
     ) -> Services:
         """Build the services; nothing connects to the database until first use."""
         content = content or ContentHolder.load(
-            settings.content_dir, ask_staff=bool(settings.staff_ids), store=model_store(settings)
+            settings.content_dir,
+            ask_staff=bool(settings.staff_ids),
+            store=model_store(settings),
+            zone=settings.timezone,
         )
         clock = clock or system_clock(settings)
         engine = create_engine(settings.database_url)

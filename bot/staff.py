@@ -11,11 +11,13 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import AREAS, STOCKHOLM, Content, Lang, Milestone, Texts
+from bot.config import DEFAULT_TIMEZONE
+from bot.content import AREAS, Content, Lang, Milestone, Texts
 from bot.dialogue import Button, Reply
 from bot.errors import ContentError
 from bot.parsing import whole_number
@@ -59,8 +61,11 @@ class StaffService:
         clock: Callable[[], dt.datetime],
         staff_ids: frozenset[int],
         delivery: DeliveryControl | None = None,
+        zone: ZoneInfo = DEFAULT_TIMEZONE,
     ) -> None:
+        """`zone`: the settings' time zone, in which staff type and read dates."""
         self._sessions = sessions
+        self._zone = zone
         self._content = content
         self._reload = reload
         self._clock = clock
@@ -116,7 +121,7 @@ class StaffService:
             parts = rest.split(None, 2)
             if len(parts) < 3:
                 return usage
-            when = _parse_local(parts[0], parts[1])
+            when = _parse_local(parts[0], parts[1], self._zone)
             if when is None or when <= self._clock():
                 return usage
             rest = parts[2]
@@ -155,7 +160,7 @@ class StaffService:
                 lang,
                 id=broadcast.id,
                 area=self._area_name(area, lang),
-                when=_show(when),
+                when=_show(when, self._zone),
                 count=count,
                 text=shown,
             )
@@ -192,7 +197,9 @@ class StaffService:
         if count is None:
             if self._delivery is not None:
                 await self._delivery.rebuild()
-            return Reply(self._t("staff_scheduled", lang, id=broadcast_id, when=_show(when)))
+            return Reply(
+                self._t("staff_scheduled", lang, id=broadcast_id, when=_show(when, self._zone))
+            )
         if self._delivery is not None:
             self._delivery.wake()
         return Reply(self._t("staff_sending", lang, id=broadcast_id, count=count))
@@ -214,7 +221,7 @@ class StaffService:
                     "staff_scheduled_line",
                     lang,
                     id=b.id,
-                    when=_show(b.scheduled_for),
+                    when=_show(b.scheduled_for, self._zone),
                     area=self._area_name(b.area, lang),
                     text=text[:80],
                 )
@@ -367,13 +374,13 @@ class StaffService:
             match = _WHEN_RE.match(rest.strip())
             if not match:
                 return usage
-            when = _parse_local(match.group(1), match.group(2) or "09:00")
+            when = _parse_local(match.group(1), match.group(2) or "09:00", self._zone)
             area, _, title = match.group(3).partition(" ")
             if when is None or area not in AREAS or not title.strip():
                 return usage
             if when <= now:
-                return Reply(self._t("staff_milestone_past", lang, when=_show(when)))
-            milestone_id = _slug(title, when)
+                return Reply(self._t("staff_milestone_past", lang, when=_show(when, self._zone)))
+            milestone_id = _slug(title, when, self._zone)
             async with self._sessions() as session, session.begin():
                 row = await add_milestone(
                     session,
@@ -393,7 +400,7 @@ class StaffService:
                     "staff_milestone_added",
                     lang,
                     id=milestone_id,
-                    when=_show(when),
+                    when=_show(when, self._zone),
                     area=self._area_name(area, lang),
                     title=title.strip(),
                 )
@@ -403,14 +410,14 @@ class StaffService:
             parts = date_text.split()
             if not milestone_id or not 1 <= len(parts) <= 2:
                 return usage
-            when = _parse_local(parts[0], parts[1] if len(parts) == 2 else "09:00")
+            when = _parse_local(parts[0], parts[1] if len(parts) == 2 else "09:00", self._zone)
             if when is None:
                 return usage
             old = known.get(milestone_id)
             if old is None:
                 return Reply(self._t("staff_milestone_unknown", lang, id=milestone_id))
             if when <= now:
-                return Reply(self._t("staff_milestone_past", lang, when=_show(when)))
+                return Reply(self._t("staff_milestone_past", lang, when=_show(when, self._zone)))
             texts = self._texts
             async with self._sessions() as session, session.begin():
                 await move_milestone(session, milestone_id, when, moved_by=actor, now=now)
@@ -418,8 +425,8 @@ class StaffService:
                 notice = Broadcast(
                     kind="notice",
                     area=old.area,
-                    text_sv=_date_changed(texts, old, when, "sv"),
-                    text_en=_date_changed(texts, old, when, "en"),
+                    text_sv=_date_changed(texts, old, when, "sv", self._zone),
+                    text_en=_date_changed(texts, old, when, "en", self._zone),
                     milestone_id=milestone_id,
                     created_by=actor,
                     created_at=now,
@@ -434,7 +441,7 @@ class StaffService:
                     "staff_milestone_moved",
                     lang,
                     id=milestone_id,
-                    when=_show(when),
+                    when=_show(when, self._zone),
                     count=len(recipients),
                 )
             )
@@ -455,26 +462,29 @@ class StaffService:
             await self._delivery.rebuild()
 
 
-def _parse_local(date: str, time: str) -> dt.datetime | None:
+def _parse_local(date: str, time: str, zone: ZoneInfo) -> dt.datetime | None:
+    """'2021-05-03', '18:30' as a wall time in `zone`; a time in the spring-forward gap moves on."""
     try:
         naive = dt.datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M")
     except ValueError:
         return None
-    return naive.replace(tzinfo=STOCKHOLM).astimezone(dt.UTC).astimezone(STOCKHOLM)
+    return naive.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
 
 
-def _show(when: dt.datetime) -> str:
-    return when.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+def _show(when: dt.datetime, zone: ZoneInfo) -> str:
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _slug(title: str, when: dt.datetime) -> str:
+def _slug(title: str, when: dt.datetime, zone: ZoneInfo) -> str:
     ascii_title = title.lower().translate(_ASCII)
     words = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")[:24].strip("-") or "milestone"
-    return f"{when.astimezone(STOCKHOLM):%Y%m%d}-{words}"
+    return f"{when.astimezone(zone):%Y%m%d}-{words}"
 
 
-def _date_changed(texts: Texts, old: Milestone, when: dt.datetime, lang: Lang) -> str:
-    before = old.label[lang] if old.label is not None else _show(old.when)
+def _date_changed(
+    texts: Texts, old: Milestone, when: dt.datetime, lang: Lang, zone: ZoneInfo
+) -> str:
+    before = old.label[lang] if old.label is not None else _show(old.when, zone)
     return texts.get(
-        "push_date_changed", lang, title=old.title[lang], when=_show(when), before=before
+        "push_date_changed", lang, title=old.title[lang], when=_show(when, zone), before=before
     )

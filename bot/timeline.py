@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import STOCKHOLM, Content, Milestone
+from bot.content import Content, Milestone
 from bot.storage.milestones import milestone_rows
 from bot.storage.models import MilestoneRow
 
 
 def merge_milestones(
-    yaml: Iterable[Milestone], rows: Sequence[MilestoneRow]
+    yaml: Iterable[Milestone], rows: Sequence[MilestoneRow], zone: ZoneInfo
 ) -> tuple[list[Milestone], dict[str, dt.datetime]]:
     """The live timeline: YAML milestones with staff moves/removals applied, plus staff ones.
+
+    Staff dates are stored in UTC; they come back as wall times in `zone`, the settings' zone.
 
     Also returns, per milestone id, when staff last set its date: reminders due before that
     moment are never sent (a milestone already past when it was added stays silent).
@@ -33,7 +36,7 @@ def merge_milestones(
                 Milestone(
                     id=original.id,
                     area=original.area,
-                    when=row.when_at.astimezone(STOCKHOLM),
+                    when=row.when_at.astimezone(zone),
                     title=original.title,
                     details=original.details,
                     remind=original.remind,
@@ -54,7 +57,7 @@ def merge_milestones(
             Milestone(
                 id=row.id,
                 area=row.area,  # type: ignore[arg-type]
-                when=row.when_at.astimezone(STOCKHOLM),
+                when=row.when_at.astimezone(zone),
                 title={"sv": row.title_sv, "en": row.title_en},
             )
         )
@@ -64,5 +67,7 @@ def merge_milestones(
 
 async def live_timeline(session: AsyncSession, content: Content) -> list[Milestone]:
     """The milestones residents see now, sorted by date."""
-    milestones, _ = merge_milestones(content.milestones, await milestone_rows(session))
+    milestones, _ = merge_milestones(
+        content.milestones, await milestone_rows(session), content.zone
+    )
     return milestones

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from bot.content import LANGUAGES, STOCKHOLM, Content, Lang, Texts
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import LANGUAGES, Content, Lang, Texts
 from bot.dialogue import (
     COMMANDS,
     FAQ_PREFIX,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from bot.content import STOCKHOLM
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.flood import FloodGate, SharedFloodGate, Verdict
 from bot.storage.engine import session_factory
 from bot.storage.migrate import upgrade

@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from bot.content import STOCKHOLM, Content, Lang
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content, Lang
 from bot.dialogue import Dialogue
 from bot.matching import Matcher
 from bot.terminal import run_chat

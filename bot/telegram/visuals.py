@@ -88,7 +88,9 @@ async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> Non
     """The staff chart (subscribers, questions per day, top topics) with its caption."""
     services = context.services
     content = services.content.current.content
-    stats = await collect_stats(services.sessions, services.clock())
+    stats = await collect_stats(
+        services.sessions, services.clock(), zone=services.settings.timezone
+    )
     picture = await render_stats(stats, lang, content.texts, topic_titles(content, lang))
     await context.bot.send_photo(
         chat_id,

@@ -12,8 +12,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from bot.content import STOCKHOLM, Content, Lang, Texts
+from bot.config import DEFAULT_TIMEZONE
+from bot.content import Content, Lang, Texts
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
 
@@ -68,7 +70,7 @@ def build_report_html(
     """The whole page as a string."""
     t = texts.get
     title = t("report_title", lang)
-    generated = generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    generated = generated_at.strftime("%Y-%m-%d %H:%M")  # in the clock's (settings') zone
     subscribers = _table(
         t("stats_chart_subscribers", lang),
         [t("report_column_area", lang), t("report_column_subscribers", lang)],
@@ -131,6 +133,7 @@ async def write_report(
     lang: Lang,
     now: dt.datetime,
     days: int = DEFAULT_DAYS,
+    zone: ZoneInfo = DEFAULT_TIMEZONE,
 ) -> StaffStats:
     """Read the statistics from the database, render the chart and write the page to `out`."""
     from bot.services import prepare_database  # noqa: PLC0415 - the composition root's helper
@@ -139,7 +142,7 @@ async def write_report(
     engine = create_engine(database_url)
     try:
         await prepare_database(database_url, engine)
-        stats = await collect_stats(session_factory(engine), now, days=days)
+        stats = await collect_stats(session_factory(engine), now, days=days, zone=zone)
     finally:
         await engine.dispose()
     titles = topic_titles(content, lang)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.content import STOCKHOLM
 from bot.telegram.context import BotApplication
 from scheduler.jobs import Jobs
 from tests.e2e.conftest import TIMEOUT, Resident, labels

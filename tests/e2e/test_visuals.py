@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import icalendar
 import pytest
 
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.content import STOCKHOLM
 from bot.services import Services
 from bot.telegram.context import BotApplication
 from bot.visuals.png import MAX_CAPTION, PNG_SIGNATURE, png_dimensions

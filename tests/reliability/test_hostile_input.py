@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
 from bot.content import AREAS, LANGUAGES, Content, Lang
 from bot.dialogue import Dialogue, Reply, is_stateful, resolve_command
@@ -154,7 +155,7 @@ def test_command_and_argument_parsers_never_fail(results: Results) -> None:
         assert ticket is None or ticket >= 0
         assert isinstance(rest, str)
         date, _, time = text.partition(" ")
-        when = _parse_local(date, time)
+        when = _parse_local(date, time, STOCKHOLM)
         assert when is None or when.tzinfo is not None
         assert isinstance(without_mention(text, "omradesbot"), str)
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.content import STOCKHOLM, Content
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content
 from bot.errors import StorageError
 from bot.flood import FloodGate
 from bot.residents import Caller, Residents, parse_area, parse_language

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content import STOCKHOLM
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.suggestions import SuggestionError, append_suggestion
 from tests.conftest import MakeContent
 

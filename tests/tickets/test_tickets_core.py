@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.content import STOCKHOLM
 from bot.dialogue import ASK_STAFF
 from bot.errors import ContentError
 from bot.flood import FloodGate

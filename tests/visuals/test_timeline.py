@@ -9,7 +9,8 @@ import time
 import pytest
 from matplotlib.text import Text
 
-from bot.content import STOCKHOLM, Content, Lang, Milestone
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content, Lang, Milestone
 from bot.visuals.cache import RenderCache
 from bot.visuals.png import MAX_CAPTION
 from bot.visuals.texts import visual_text_problems
