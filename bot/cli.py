@@ -15,8 +15,9 @@ from bot.errors import ConfigError, ContentError
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from bot.content import Content, Lang
-    from bot.dialogue import Dialogue, Reply
+    from bot.content import Content
+    from bot.dialogue import Dialogue
+    from bot.domain import Lang, Reply
     from bot.matching import ModelStore
 
 # Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.

@@ -8,23 +8,17 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from bot.config import DEFAULT_TIMEZONE
+from bot.domain import AREAS, LANGUAGES, Area, Lang
 from bot.errors import ContentError
 from bot.examples import Example, example_key, load_examples
 from bot.parsing import parse_offset
 from bot.yamllines import line_of, load_with_lines
-
-Lang = Literal["sv", "en"]
-LANGUAGES: tuple[Lang, ...] = get_args(Lang)
-DEFAULT_LANG: Lang = "sv"
-
-Area = Literal["balltorp", "kallered", "all"]
-AREAS: tuple[Area, ...] = get_args(Area)
 
 FAQ_FILE = "faq.yaml"
 TEXTS_FILE = "texts.yaml"

@@ -7,35 +7,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.content import (
+from bot.content import Content, FaqEntry, Milestone, Texts, describe_when, missing_texts
+from bot.domain import (
     AREAS,
+    ASK_STAFF,
+    FAQ_PREFIX,
+    FORGET_NO,
+    FORGET_YES,
+    LANG_PREFIX,
     LANGUAGES,
+    MENU_HELP,
+    MENU_SUBSCRIBE,
+    MENU_TIMELINE,
+    MENU_TOPICS,
+    SUB_PREFIX,
+    UNSUB_PREFIX,
     Area,
-    Content,
-    FaqEntry,
+    Button,
     Lang,
-    Milestone,
-    Texts,
-    describe_when,
-    missing_texts,
+    Reply,
 )
 from bot.errors import ContentError
-
-MAX_TEXT = 4096  # Telegram's limit for one message, in UTF-16 code units (see telegram_length)
-MAX_CALLBACK_DATA = 64  # Telegram's limit for callback data, in bytes
-
-# --- callback data: the Telegram adapter routes presses by these ---------------------------------
-FAQ_PREFIX = "faq:"
-MENU_TOPICS = "menu:topics"
-MENU_SUBSCRIBE = "menu:subscribe"
-MENU_TIMELINE = "menu:timeline"
-MENU_HELP = "menu:help"
-SUB_PREFIX = "sub:"
-UNSUB_PREFIX = "unsub:"
-LANG_PREFIX = "lang:"
-FORGET_YES = "forget:yes"
-FORGET_NO = "forget:no"
-ASK_STAFF = "ticket:ask"  # "Ask the staff"; the question itself never goes into button data
 
 
 @dataclass(frozen=True)
@@ -153,53 +145,6 @@ class MatcherLike(Protocol):
     """The FAQ matcher (bot.matching.Matcher), seen from the dialogue."""
 
     def match(self, text: str, lang: Lang = "sv") -> MatchLike: ...
-
-
-@dataclass(frozen=True)
-class Button:
-    """One button under a reply; `data` comes back when it is pressed."""
-
-    label: str
-    data: str
-
-    def __post_init__(self) -> None:
-        if len(self.data.encode()) > MAX_CALLBACK_DATA:
-            raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {self.data!r}")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the bot says once: plain text (never markup) and rows of buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    topic: str | None = None
-    score: float = 0.0
-    suggestions: tuple[str, ...] = ()
-    smalltalk: str | None = None
-    also: tuple[str, ...] = ()  # further topics answered in the same reply
-
-    def __post_init__(self) -> None:
-        if telegram_length(self.text) > MAX_TEXT:
-            # Content is ours, so an over-long reply is a content bug (or a resident's text
-            # quoted in a template); cut it rather than have Telegram refuse it.
-            head, _ = split_at_length(self.text, MAX_TEXT - 1)
-            object.__setattr__(self, "text", head + "…")
-
-
-def telegram_length(text: str) -> int:
-    """The length Telegram limits: UTF-16 code units, so an emoji outside the BMP counts 2."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_at_length(text: str, limit: int) -> tuple[str, str]:
-    """`text` cut after at most `limit` UTF-16 units, never inside a character; and the rest."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            return text[:index], text[index:]
-    return text, ""
 
 
 class Dialogue:

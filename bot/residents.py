@@ -18,24 +18,22 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import (
+from bot.content import Milestone
+from bot.dialogue import Dialogue
+from bot.domain import (
     AREAS,
     DEFAULT_LANG,
-    LANGUAGES,
-    Area,
-    Lang,
-    Milestone,
-)
-from bot.dialogue import (
     FORGET_NO,
     FORGET_YES,
     LANG_PREFIX,
+    LANGUAGES,
     MAX_TEXT,
     MENU_SUBSCRIBE,
     MENU_TIMELINE,
     SUB_PREFIX,
     UNSUB_PREFIX,
-    Dialogue,
+    Area,
+    Lang,
     Reply,
     split_at_length,
     telegram_length,

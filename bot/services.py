@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from bot.config import DEFAULT_TIMEZONE, Settings
 from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
 from bot.dialogue import text_problems as dialogue_text_problems
+from bot.domain import Clock
 from bot.errors import ContentError, StorageError
 from bot.flood import FloodGate, Gate, SharedFloodGate
 from bot.leadership import Leadership
@@ -36,8 +36,6 @@ from scheduler.runtime import DeliveryRuntime
 from scheduler.shared_budget import SharedWindow
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 
 def system_clock(settings: Settings) -> Clock:

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE
-from bot.content import AREAS, Content, Lang, Milestone, Texts
-from bot.dialogue import Button, Reply
+from bot.content import Content, Milestone, Texts
+from bot.domain import AREAS, Button, Lang, Reply
 from bot.errors import ContentError
 from bot.parsing import whole_number
 from bot.storage import outbox as store

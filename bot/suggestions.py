@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.content import LANGUAGES, SUGGESTIONS_FILE, Lang, load_content
+from bot.content import SUGGESTIONS_FILE, load_content
+from bot.domain import LANGUAGES, Lang
 from bot.errors import ContentError, OmradesbotError
 from bot.matching.normalise import tokens
 

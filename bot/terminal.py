@@ -6,16 +6,16 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.content import LANGUAGES, Lang
-from bot.dialogue import (
+from bot.dialogue import Dialogue, resolve_command
+from bot.domain import (
     LANG_PREFIX,
+    LANGUAGES,
     MENU_SUBSCRIBE,
     SUB_PREFIX,
     UNSUB_PREFIX,
     Button,
-    Dialogue,
+    Lang,
     Reply,
-    resolve_command,
 )
 from bot.parsing import whole_number
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Protocol
 from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import DEFAULT_LANG, Lang, Texts
-from bot.dialogue import Button, Reply
+from bot.content import Texts
+from bot.domain import DEFAULT_LANG, Button, Buttons, Lang, Reply
 from bot.matching.normalise import tokens
 from bot.parsing import whole_number
 from bot.storage import questions as question_store
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Buttons = tuple[tuple[Button, ...], ...]
 
 # --- callback data (the resident's buttons) -------------------------------------------------------
 SEND_PREFIX = "ticket:send:"

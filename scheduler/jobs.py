@@ -18,7 +18,8 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import Content, Lang, Milestone, Texts, describe_when
+from bot.content import Content, Milestone, Texts, describe_when
+from bot.domain import Clock, Lang
 from bot.storage import outbox as store
 from bot.storage.milestones import milestone_rows
 from bot.storage.models import Broadcast
@@ -33,8 +34,6 @@ from scheduler.reminders import (
 )
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 
 def reminder_texts(milestone: Milestone, texts: Texts) -> dict[Lang, str]:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.dialogue import Button
+from bot.domain import Buttons
 from bot.errors import OmradesbotError
-
-Buttons = tuple[tuple[Button, ...], ...]
 
 
 class DeliveryError(OmradesbotError):

@@ -40,15 +40,14 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import Lang, Texts
-from bot.dialogue import UNSUB_PREFIX, Button
+from bot.content import Texts
+from bot.domain import UNSUB_PREFIX, Button, Buttons, Lang
 from bot.logids import chat_pseudonym
 from bot.storage import outbox as store
 from bot.storage.columns import utcnow
 from bot.storage.models import Broadcast, Delivery
 from scheduler.budget import Priority, SendBudget
 from scheduler.messenger import (
-    Buttons,
     DeliveryError,
     MessageGoneError,
     Messenger,
@@ -57,7 +56,7 @@ from scheduler.messenger import (
     RecipientBlockedError,
     TransientSendError,
 )
-from scheduler.ratelimit import Clock, SystemClock
+from scheduler.ratelimit import MonotonicClock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +131,7 @@ class Sender:
         backoff: float = 2.0,
         max_backoff: float = 300.0,
         poll_interval: float = 1.0,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         now: Callable[[], dt.datetime] = utcnow,
         budget: SendBudget | None = None,
     ) -> None:

@@ -9,12 +9,13 @@ from dataclasses import dataclass, replace
 import pytest
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
-from bot.content import LANGUAGES, Content, Lang, Texts
-from bot.dialogue import (
-    COMMANDS,
+from bot.content import Content, Texts
+from bot.dialogue import COMMANDS, Dialogue, resolve_command, text_problems
+from bot.domain import (
     FAQ_PREFIX,
     FORGET_NO,
     FORGET_YES,
+    LANGUAGES,
     MAX_CALLBACK_DATA,
     MAX_TEXT,
     MENU_HELP,
@@ -22,10 +23,8 @@ from bot.dialogue import (
     MENU_TIMELINE,
     MENU_TOPICS,
     Button,
-    Dialogue,
+    Lang,
     Reply,
-    resolve_command,
-    text_problems,
 )
 from bot.errors import ContentError
 

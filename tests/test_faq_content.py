@@ -9,7 +9,8 @@ import pytest
 import yaml
 from rapidfuzz import fuzz
 
-from bot.content import LANGUAGES, Content
+from bot.content import Content
+from bot.domain import LANGUAGES
 from bot.matching.normalise import fold
 
 ARTICLE = Path(__file__).resolve().parents[1] / "content" / "source" / "article.sv.txt"

@@ -15,7 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
-from bot.content import LANGUAGES, Content, Lang
+from bot.content import Content
+from bot.domain import LANGUAGES, Lang
 from bot.examples import Example
 from bot.matching.model import ITERATIONS, REGULARISATION, Model
 from bot.matching.normalise import tokens

@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.dialogue import MENU_TIMELINE, Reply
+from bot.domain import MENU_TIMELINE, Reply
 from bot.flood import Verdict
 from bot.residents import Caller
 from bot.telegram.context import BotContext

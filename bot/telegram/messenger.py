@@ -9,10 +9,10 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.domain import Buttons
 from bot.telegram import bot_api
 from bot.telegram.request import GONE_MARKERS
 from scheduler.messenger import (
-    Buttons,
     MessageGoneError,
     PermanentSendError,
     RateLimitedError,

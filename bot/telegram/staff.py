@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.content import Lang
+from bot.domain import Lang
 from bot.staff import StaffService
 from bot.telegram.context import BotApplication, BotContext
 from bot.telegram.handlers import send

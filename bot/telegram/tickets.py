@@ -17,8 +17,7 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext.filters import MessageFilter
 
-from bot.content import Lang
-from bot.dialogue import ASK_STAFF, FORGET_YES
+from bot.domain import ASK_STAFF, FORGET_YES, Lang
 from bot.telegram import handlers
 from bot.telegram.context import BotApplication, BotContext
 from bot.telegram.handlers import caller_of, send

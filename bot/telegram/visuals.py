@@ -10,8 +10,8 @@ import logging
 
 from telegram import InputFile
 
-from bot.content import Lang, Milestone
-from bot.dialogue import Reply
+from bot.content import Milestone
+from bot.domain import Lang, Reply
 from bot.residents import Caller
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import inline_keyboard

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.content import Lang, Milestone, Texts, describe_when
-from bot.dialogue import Button
+from bot.content import Milestone, Texts, describe_when
+from bot.domain import Button, Lang
 from bot.visuals.timeline import coming_milestones
 
 if TYPE_CHECKING:  # icalendar loads with the first calendar file, not at start-up

@@ -15,7 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import DEFAULT_TIMEZONE
-from bot.content import Content, Lang, Texts
+from bot.content import Content, Texts
+from bot.domain import Lang
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from bot.content import Lang, Milestone, Texts, describe_when
+from bot.content import Milestone, Texts, describe_when
+from bot.domain import Lang
 from bot.visuals.cache import DEFAULT_CACHE, RenderCache
 from bot.visuals.png import (
     ACCENT,

@@ -27,7 +27,7 @@ from outbox_support import enqueue
 from sqlalchemy import text
 
 from bot.content import Content, load_content
-from bot.dialogue import ASK_STAFF
+from bot.domain import ASK_STAFF
 from bot.services import ContentBundle
 from bot.storage import upgrade
 from bot.storage.engine import session_factory

@@ -12,7 +12,7 @@ import yaml
 from bot.cli import main
 from bot.config import Secret, Settings
 from bot.content import Content
-from bot.dialogue import ASK_STAFF
+from bot.domain import ASK_STAFF
 from bot.services import Services
 from bot.tickets import SEND_PREFIX
 from tests.databases import Database

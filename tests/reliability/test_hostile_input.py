@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
-from bot.content import AREAS, LANGUAGES, Content, Lang
-from bot.dialogue import Dialogue, Reply, is_stateful, resolve_command
+from bot.content import Content
+from bot.dialogue import Dialogue, is_stateful, resolve_command
+from bot.domain import AREAS, LANGUAGES, Buttons, Lang, Reply
 from bot.residents import Caller, parse_area, parse_language
 from bot.services import ContentBundle, Services
 from bot.staff import StaffService, _parse_local
 from bot.telegram.filters import without_mention
 from bot.tickets import Notifier, Tickets, parse_ticket_id
-from scheduler.messenger import Buttons
 from tests.reliability.conftest import ROOT, STAFF_ID
 from tests.reliability.hostile import (
     arguments,

@@ -7,7 +7,7 @@ limit and was refused with "message is too long".
 
 from __future__ import annotations
 
-from bot.dialogue import MAX_TEXT, Reply, split_at_length, telegram_length
+from bot.domain import MAX_TEXT, Reply, split_at_length, telegram_length
 from bot.residents import _chunks
 from tests.emulator import utf16_len
 

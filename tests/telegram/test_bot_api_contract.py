@@ -15,7 +15,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.dialogue import Button
+from bot.domain import Button
 from bot.telegram.messenger import send_plain_text
 from tests.emulator import BotApiEmulator, running_emulator
 

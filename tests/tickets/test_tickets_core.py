@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.dialogue import ASK_STAFF
+from bot.domain import ASK_STAFF, Buttons
 from bot.errors import ContentError
 from bot.flood import FloodGate
 from bot.residents import Caller, Residents
@@ -28,7 +28,7 @@ from bot.tickets import (
     group_similar,
     parse_ticket_id,
 )
-from scheduler.messenger import Buttons, RecipientBlockedError
+from scheduler.messenger import RecipientBlockedError
 from tests.databases import BACKENDS, Database, postgres_schema, sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]

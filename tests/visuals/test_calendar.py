@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content, Milestone
-from bot.dialogue import MAX_CALLBACK_DATA
+from bot.domain import MAX_CALLBACK_DATA
 from bot.visuals.calendar import (
     build_ics,
     calendar_buttons,

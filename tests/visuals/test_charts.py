@@ -10,7 +10,8 @@ from matplotlib.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
-from bot.content import Content, Lang
+from bot.content import Content
+from bot.domain import Lang
 from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.visuals.cache import RenderCache

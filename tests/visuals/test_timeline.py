@@ -10,7 +10,8 @@ import pytest
 from matplotlib.text import Text
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
-from bot.content import Content, Lang, Milestone
+from bot.content import Content, Milestone
+from bot.domain import Lang
 from bot.visuals.cache import RenderCache
 from bot.visuals.png import MAX_CAPTION
 from bot.visuals.texts import visual_text_problems
