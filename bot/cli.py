@@ -256,9 +256,9 @@ def add_check_content(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def run_check_content(args: argparse.Namespace) -> int:
     """Report every content problem, or a one-line summary."""
-    from bot.content import load_content  # noqa: PLC0415
+    from bot.content import TEXTS_FILE, load_content  # noqa: PLC0415
     from bot.matching import lexicon_problems  # noqa: PLC0415
-    from bot.services import text_problems  # noqa: PLC0415
+    from bot.texts import text_problems  # noqa: PLC0415
 
     directory = resolve_content_dir(args.directory or args.content)
     language = lexicon_problems()  # the matcher's word data is checked with the content
@@ -267,7 +267,8 @@ def run_check_content(args: argparse.Namespace) -> int:
     except ContentError as exc:
         problems = [*exc.problems, *language]
     else:
-        problems = [*text_problems(content), *language]
+        where = str(content.directory / TEXTS_FILE)
+        problems = [*text_problems(content.texts, where), *language]
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.content import Content, FaqEntry, Milestone, Texts, describe_when, missing_texts
+from bot.content import Content, FaqEntry, Milestone, Texts, describe_when
 from bot.domain import (
     AREAS,
     ASK_STAFF,
@@ -28,6 +28,7 @@ from bot.domain import (
     Reply,
 )
 from bot.errors import ContentError
+from bot.texts import DIALOGUE, text_problems
 
 
 @dataclass(frozen=True)
@@ -70,56 +71,8 @@ def resolve_command(word: str) -> str | None:
     return _COMMAND_NAMES.get(name)
 
 
-# Every UI string the dialogue uses, with the placeholders each may contain.
-REQUIRED_TEXTS: Mapping[str, frozenset[str]] = {
-    "welcome": frozenset(),
-    "welcome_privacy": frozenset(),
-    "help_intro": frozenset(),
-    "help_line": frozenset({"command", "alias", "description"}),
-    **{c.description_key: frozenset() for c in COMMANDS},
-    "button_topics": frozenset(),
-    "button_subscribe": frozenset(),
-    "button_timeline": frozenset(),
-    "button_help": frozenset(),
-    "button_more_topics": frozenset(),
-    "topics_intro": frozenset(),
-    "unknown_topic": frozenset(),
-    "did_you_mean": frozenset(),
-    "dont_know": frozenset(),
-    "dont_know_related": frozenset(),
-    "milestones_intro": frozenset(),
-    "milestones_empty": frozenset(),
-    "milestone_done": frozenset({"when", "title"}),
-    "milestone_coming": frozenset({"when", "title"}),
-    "milestone_time": frozenset({"date", "time"}),
-    "unknown_command": frozenset(),
-    "non_text": frozenset(),
-    "flood_notice": frozenset(),
-    "expired_button": frozenset(),
-    "apology": frozenset(),
-    "subscribe_choose": frozenset(),
-    "unsubscribe_choose": frozenset(),
-    **{f"area_{area}": frozenset() for area in AREAS},
-    "language_choose": frozenset(),
-    "language_name_sv": frozenset(),
-    "language_name_en": frozenset(),
-    "forget_confirm": frozenset(),
-    "button_forget_yes": frozenset(),
-    "button_forget_no": frozenset(),
-    "chat_intro": frozenset(),
-    "chat_choice_invalid": frozenset({"count"}),
-    "chat_no_subscriptions": frozenset(),
-    "chat_nothing_stored": frozenset(),
-    "chat_goodbye": frozenset(),
-}
-
 # Small talk after which a way on (the topic menu) would be noise.
 _CLOSING_SMALLTALK = frozenset({"thanks", "goodbye"})
-
-
-def text_problems(texts: Texts, where: str = "texts.yaml") -> list[str]:
-    """Return one line per UI string the dialogue needs that is missing or has a bad placeholder."""
-    return missing_texts(texts, REQUIRED_TEXTS, where=where, needed_by="the dialogue")
 
 
 class MatchLike(Protocol):
@@ -152,7 +105,9 @@ class Dialogue:
 
     def __init__(self, content: Content, matcher: MatcherLike, *, ask_staff: bool = False) -> None:
         """`ask_staff`: offer "Ask the staff" when the bot can't help (only if staff exist)."""
-        problems = text_problems(content.texts, str(content.directory / "texts.yaml"))
+        problems = text_problems(
+            content.texts, str(content.directory / "texts.yaml"), parts=(DIALOGUE,)
+        )
         if problems:
             raise ContentError(problems)
         self._content = content

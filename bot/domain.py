@@ -87,3 +87,25 @@ def split_at_length(text: str, limit: int) -> tuple[str, str]:
 
 
 Buttons = tuple[tuple[Button, ...], ...]
+
+
+def language_from_telegram(code: str | None) -> Lang:
+    """Swedish unless Telegram says the resident's app speaks English."""
+    return "en" if code and code.lower().startswith("en") else DEFAULT_LANG
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who wrote: the chat to answer (and the only thing stored) and Telegram's language hint.
+
+    Only private chats are residents: in a group the bot answers but stores nothing.
+    """
+
+    chat_id: int
+    private: bool = True
+    language_code: str | None = None
+
+    @property
+    def hinted_language(self) -> Lang:
+        """The language Telegram suggests for this resident."""
+        return language_from_telegram(self.language_code)

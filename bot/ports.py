@@ -1,4 +1,7 @@
-"""The sender's seam to Telegram: three calls and the failures it must tell apart.
+"""The port to a chat platform: three calls and the failures a caller must tell apart.
+
+The core (tickets) and the delivery scheduler (outbox sender) send through a `Messenger`;
+bot/telegram/messenger.py implements it over PTB, tests over the emulator.
 
 DeliveryError                   base; the sender decides retry, block or give up from the type
 ├── RateLimitedError            429: wait `retry_after` seconds, then retry the same message
@@ -45,7 +48,8 @@ class PermanentSendError(DeliveryError):
 
 
 class Messenger(Protocol):
-    """What the outbox needs from a chat platform; PTB's Bot is wrapped in bot/telegram."""
+    """What the core and the outbox need from a chat platform; PTB's Bot is wrapped in
+    bot/telegram/messenger.py."""
 
     async def send_text(self, chat_id: int, text: str, buttons: Buttons = ()) -> int:
         """Send plain text (never markup) with optional button rows; return the message id."""

@@ -12,7 +12,6 @@ import logging
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +21,6 @@ from bot.content import Milestone
 from bot.dialogue import Dialogue
 from bot.domain import (
     AREAS,
-    DEFAULT_LANG,
     FORGET_NO,
     FORGET_YES,
     LANG_PREFIX,
@@ -33,6 +31,7 @@ from bot.domain import (
     SUB_PREFIX,
     UNSUB_PREFIX,
     Area,
+    Caller,
     Lang,
     Reply,
     split_at_length,
@@ -45,37 +44,10 @@ from bot.tickets import ticket_lines
 from bot.timeline import live_timeline
 
 if TYPE_CHECKING:
-    from bot.services import ContentHolder
+    from bot.holder import ContentHolder
 
 log = logging.getLogger(__name__)
 
-# UI strings this module needs beyond the dialogue's, with their placeholders.
-RESIDENT_TEXTS: Mapping[str, frozenset[str]] = {
-    "command_start": frozenset(),
-    "private_only": frozenset(),
-    "area_unknown": frozenset(),
-    "subscribed": frozenset({"area"}),
-    "already_subscribed": frozenset({"area"}),
-    "unsubscribed": frozenset({"area"}),
-    "not_subscribed": frozenset({"area"}),
-    "no_subscriptions": frozenset(),
-    "language_set": frozenset(),
-    "mydata_nothing": frozenset(),
-    "mydata_intro": frozenset(),
-    "mydata_chat": frozenset({"chat_id"}),
-    "mydata_since": frozenset({"date"}),
-    "mydata_language": frozenset({"language"}),
-    "mydata_language_auto": frozenset({"language"}),
-    "mydata_subscriptions": frozenset({"areas"}),
-    "mydata_subscriptions_none": frozenset(),
-    "mydata_paused": frozenset({"area"}),
-    "mydata_questions": frozenset({"count", "days"}),
-    "mydata_question": frozenset({"date", "text"}),
-    "mydata_footer": frozenset(),
-    "mydata_draft": frozenset({"text"}),
-    "forgotten": frozenset(),
-    "forget_kept": frozenset(),
-}
 
 # What residents type for an area or a language, after folding case and å/ä/ö.
 _AREA_WORDS: Mapping[str, Area] = {
@@ -113,11 +85,6 @@ def parse_language(word: str | None) -> Lang | None:
     return _LANGUAGE_WORDS.get(fold(word)) if word else None
 
 
-def language_from_telegram(code: str | None) -> Lang:
-    """Swedish unless Telegram says the resident's app speaks English."""
-    return "en" if code and code.lower().startswith("en") else DEFAULT_LANG
-
-
 class ChosenLanguages:
     """The language each recently seen resident chose (None: follows Telegram's hint).
 
@@ -149,23 +116,6 @@ class ChosenLanguages:
     def forget(self, chat_id: int) -> None:
         """Drop a chat (after /forget: nothing about the resident is kept, here either)."""
         self._languages.pop(chat_id, None)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who wrote: the chat to answer (and the only thing stored) and Telegram's language hint.
-
-    Only private chats are residents: in a group the bot answers but stores nothing.
-    """
-
-    chat_id: int
-    private: bool = True
-    language_code: str | None = None
-
-    @property
-    def hinted_language(self) -> Lang:
-        """The language Telegram suggests for this resident."""
-        return language_from_telegram(self.language_code)
 
 
 class Residents:

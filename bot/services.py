@@ -9,26 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import DEFAULT_TIMEZONE, Settings
-from bot.content import TEXTS_FILE, Content, load_content, missing_texts
-from bot.dialogue import Dialogue
-from bot.dialogue import text_problems as dialogue_text_problems
+from bot.config import Settings
 from bot.domain import Clock
-from bot.errors import ContentError, StorageError
+from bot.errors import StorageError
 from bot.flood import FloodGate, Gate, SharedFloodGate
+from bot.holder import ContentHolder, model_store
 from bot.leadership import Leadership
-from bot.matching import Matcher, ModelStore
-from bot.residents import RESIDENT_TEXTS, Residents
+from bot.residents import Residents
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
-from bot.tickets import TICKET_TEXTS, Tickets
-from bot.visuals.texts import visual_text_problems
+from bot.tickets import Tickets
 from scheduler.budget import LocalWindow, SendBudget
 from scheduler.lost import LostMessages
 from scheduler.ratelimit import SystemClock
@@ -42,99 +36,6 @@ def system_clock(settings: Settings) -> Clock:
     """The real time, aware, in the bot's time zone."""
     zone = settings.timezone
     return lambda: dt.datetime.now(zone)
-
-
-@dataclass(frozen=True)
-class ContentBundle:
-    """Content with the matcher and dialogue built from it; replaced as a whole on reload."""
-
-    content: Content
-    matcher: Matcher
-    dialogue: Dialogue
-
-    @classmethod
-    def build(
-        cls, content: Content, *, ask_staff: bool = False, store: ModelStore | None = None
-    ) -> ContentBundle:
-        """Build the matcher and dialogue; ContentError if the texts miss a key the bot needs.
-
-        `store` keeps the matcher's trained model between starts (see bot/matching/store.py).
-        """
-        problems = text_problems(content)
-        if problems:
-            raise ContentError(problems)
-        matcher = Matcher(content, store=store)
-        return cls(content, matcher, Dialogue(content, matcher, ask_staff=ask_staff))
-
-
-def model_store(settings: Settings) -> ModelStore | None:
-    """Where the matcher keeps its trained model between starts, if anywhere."""
-    return ModelStore(settings.cache_dir) if settings.cache_dir is not None else None
-
-
-def text_problems(content: Content) -> list[str]:
-    """Every UI string some part of the bot needs that texts.yaml lacks or fills wrongly."""
-    where = str(content.directory / TEXTS_FILE)
-    return [
-        *dialogue_text_problems(content.texts, where),
-        *missing_texts(content.texts, RESIDENT_TEXTS, where=where, needed_by="the bot"),
-        *missing_texts(content.texts, TICKET_TEXTS, where=where, needed_by="asking the staff"),
-        *visual_text_problems(content.texts, where),
-    ]
-
-
-class ContentHolder:
-    """The live content; `reload()` swaps it in one assignment, so a reader never sees a mix."""
-
-    def __init__(
-        self,
-        bundle: ContentBundle,
-        directory: Path,
-        *,
-        ask_staff: bool = False,
-        store: ModelStore | None = None,
-        zone: ZoneInfo = DEFAULT_TIMEZONE,
-    ) -> None:
-        self._bundle = bundle
-        self._directory = directory
-        self._zone = zone
-        self._ask_staff = ask_staff
-        self._store = store
-
-    @classmethod
-    def load(
-        cls,
-        directory: Path,
-        *,
-        ask_staff: bool = False,
-        store: ModelStore | None = None,
-        zone: ZoneInfo = DEFAULT_TIMEZONE,
-    ) -> ContentHolder:
-        """Load and validate `directory`; ContentError lists every problem.
-
-        `ask_staff`: the dialogue offers "Ask the staff" (only when staff can answer).
-        `store`: where the matcher keeps its trained model between starts.
-        `zone`: the settings' time zone, in which milestone times are read.
-        """
-        content = load_content(directory, zone=zone)
-        bundle = ContentBundle.build(content, ask_staff=ask_staff, store=store)
-        return cls(bundle, directory, ask_staff=ask_staff, store=store, zone=zone)
-
-    @property
-    def current(self) -> ContentBundle:
-        """The bundle to use for one whole reply (take it once, then use its parts)."""
-        return self._bundle
-
-    def reload(self) -> ContentBundle:
-        """Re-read the content; on ContentError the old content stays live and the error rises."""
-        bundle = ContentBundle.build(
-            load_content(self._directory, zone=self._zone),
-            ask_staff=self._ask_staff,
-            store=self._store,
-        )
-        self._bundle = bundle
-        log.info("content reloaded from %s: %d topics", self._directory, len(bundle.content.faq))
-        return bundle
 
 
 @dataclass

@@ -7,7 +7,7 @@ writes it with the question), and the bot asks for
 confirmation showing exactly what will be sent; the confirmed draft becomes a ticket posted to
 the staff chat (or to each staff member privately). Staff answer by replying to that post or
 with /reply; the resident gets the answer marked as coming from the staff. No Telegram types
-here: messages go out through a `Notifier` (the outbox's Messenger fits).
+here: messages go out through a `Messenger` (the outbox's Messenger fits).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -24,20 +24,19 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Texts
-from bot.domain import DEFAULT_LANG, Button, Buttons, Lang, Reply
+from bot.domain import DEFAULT_LANG, Button, Caller, Lang, Reply
 from bot.matching.normalise import tokens
 from bot.parsing import whole_number
+from bot.ports import DeliveryError, Messenger
 from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.storage import tickets as store
 from bot.storage.models import QUESTION_TEXT_LIMIT, Ticket
 from bot.suggestions import SuggestionError, append_suggestion
-from scheduler.messenger import DeliveryError
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.residents import Caller, Residents
-    from bot.services import ContentHolder
+    from bot.holder import ContentHolder
 
 log = logging.getLogger(__name__)
 
@@ -53,64 +52,12 @@ UNANSWERED_TOP = 10
 _SIMILAR = 80  # rapidfuzz token_set_ratio at which two unanswered questions count as one
 _LIST_TEXT = 200  # characters of a question shown in staff lists
 
-# UI strings this module needs, with their placeholders (checked at start-up and on reload).
-TICKET_TEXTS: Mapping[str, frozenset[str]] = {
-    "button_ask_staff": frozenset(),
-    "human_ask_staff": frozenset(),
-    "button_ticket_send": frozenset(),
-    "button_ticket_cancel": frozenset(),
-    "ticket_confirm": frozenset({"question"}),
-    "ticket_no_question": frozenset(),
-    "ticket_expired": frozenset(),
-    "ticket_cancelled": frozenset(),
-    "ticket_limit": frozenset({"limit"}),
-    "ticket_unavailable": frozenset(),
-    "ticket_sent": frozenset({"id"}),
-    "ticket_response_time": frozenset(),
-    "ticket_answer": frozenset({"id", "answer", "question"}),
-    "ticket_area_none": frozenset(),
-    "ticket_status_open": frozenset(),
-    "ticket_status_answered": frozenset(),
-    "ticket_status_closed": frozenset(),
-    "mydata_tickets": frozenset({"count"}),
-    "mydata_ticket": frozenset({"id", "date", "status", "text"}),
-    "mydata_ticket_answer": frozenset({"answer"}),
-    "staff_ticket_new": frozenset({"id", "area", "language", "question"}),
-    "staff_ticket_erased": frozenset({"id"}),
-    "staff_ticket_answered": frozenset({"id"}),
-    "staff_ticket_undelivered": frozenset({"id"}),
-    "staff_ticket_already_answered": frozenset({"id"}),
-    "staff_ticket_already_closed": frozenset({"id"}),
-    "staff_ticket_unknown": frozenset({"id"}),
-    "staff_ticket_closed": frozenset({"id"}),
-    "staff_usage_reply": frozenset(),
-    "staff_usage_close": frozenset(),
-    "staff_usage_suggest": frozenset(),
-    "staff_tickets_empty": frozenset(),
-    "staff_tickets_intro": frozenset({"count"}),
-    "staff_tickets_line": frozenset({"id", "date", "area", "language", "text"}),
-    "staff_unanswered_empty": frozenset({"days"}),
-    "staff_unanswered_intro": frozenset({"days"}),
-    "staff_unanswered_line": frozenset({"count", "text"}),
-    "staff_suggested": frozenset({"id", "entry", "file"}),
-    "staff_suggest_not_answered": frozenset({"id"}),
-    "staff_suggest_exists": frozenset({"id", "entry"}),
-    "staff_suggest_failed": frozenset({"errors"}),
-    "staff_only": frozenset(),
-}
 
+class Speaker(Protocol):
+    """Who knows the language to answer a resident in (bot.residents.Residents)."""
 
-class Notifier(Protocol):
-    """How tickets and answers leave the core (scheduler.messenger.Messenger fits)."""
-
-    async def send_text(self, chat_id: int, text: str, buttons: Buttons = ()) -> int:
-        """Send plain text (never markup); return the message id; raise on failure."""
-        ...
-
-    async def edit_text(
-        self, chat_id: int, message_id: int, text: str, buttons: Buttons = ()
-    ) -> None:
-        """Replace the text of a message the bot sent."""
+    async def language(self, caller: Caller) -> Lang:
+        """The resident's chosen language, else Telegram's hint."""
         ...
 
 
@@ -151,7 +98,7 @@ class Tickets:
         self,
         sessions: async_sessionmaker[AsyncSession],
         content: ContentHolder,
-        residents: Residents,
+        residents: Speaker,
         settings: Settings,
         clock: Callable[[], dt.datetime],
     ) -> None:
@@ -226,7 +173,7 @@ class Tickets:
         await self._keep(caller, before, offer.draft)
         return offer
 
-    async def submit(self, caller: Caller, token: str, notifier: Notifier) -> Offer:
+    async def submit(self, caller: Caller, token: str, notifier: Messenger) -> Offer:
         """The send button: the draft it was shown for becomes a ticket and reaches the staff."""
         before = await self.draft(caller)
         offer = await self._submit(caller, before, token, notifier)
@@ -269,7 +216,7 @@ class Tickets:
         return Reply(self._t("ticket_limit", lang, limit=limit)) if count >= limit else None
 
     async def _submit(
-        self, caller: Caller, draft: Draft | None, token: str, notifier: Notifier
+        self, caller: Caller, draft: Draft | None, token: str, notifier: Messenger
     ) -> Offer:
         lang = await self._residents.language(caller)
         if not caller.private:
@@ -308,7 +255,7 @@ class Tickets:
             question=ticket.text,
         )
 
-    async def _post_to_staff(self, ticket: Ticket, notifier: Notifier) -> None:
+    async def _post_to_staff(self, ticket: Ticket, notifier: Messenger) -> None:
         text = self.staff_text(ticket)
         posted: list[tuple[int, int]] = []
         for chat_id in self.staff_targets():
@@ -322,7 +269,7 @@ class Tickets:
             for chat_id, message_id in posted:
                 await store.record_ticket_message(session, ticket.id, chat_id, message_id)
 
-    async def erase_staff_copies(self, chat_id: int, notifier: Notifier) -> int:
+    async def erase_staff_copies(self, chat_id: int, notifier: Messenger) -> int:
         """Before /forget: replace the resident's questions in the staff chats by a notice."""
         async with self._sessions() as session:
             copies = await store.staff_copies_of(session, chat_id)
@@ -345,7 +292,7 @@ class Tickets:
         return ticket.id if ticket is not None else None
 
     async def reply_command(
-        self, actor: int | None, arguments: str, lang: Lang, notifier: Notifier
+        self, actor: int | None, arguments: str, lang: Lang, notifier: Messenger
     ) -> Reply:
         """/reply <ticket> <text>."""
         if not self.is_staff(actor):
@@ -356,7 +303,7 @@ class Tickets:
         return await self.answer(actor, ticket_id, text, lang, notifier)
 
     async def answer(
-        self, actor: int | None, ticket_id: int, text: str, lang: Lang, notifier: Notifier
+        self, actor: int | None, ticket_id: int, text: str, lang: Lang, notifier: Messenger
     ) -> Reply:
         """Record the staff's answer (first one wins) and send it to the resident."""
         if actor is None or not self.is_staff(actor):

@@ -43,11 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Texts
 from bot.domain import UNSUB_PREFIX, Button, Buttons, Lang
 from bot.logids import chat_pseudonym
-from bot.storage import outbox as store
-from bot.storage.columns import utcnow
-from bot.storage.models import Broadcast, Delivery
-from scheduler.budget import Priority, SendBudget
-from scheduler.messenger import (
+from bot.ports import (
     DeliveryError,
     MessageGoneError,
     Messenger,
@@ -56,6 +52,10 @@ from scheduler.messenger import (
     RecipientBlockedError,
     TransientSendError,
 )
+from bot.storage import outbox as store
+from bot.storage.columns import utcnow
+from bot.storage.models import Broadcast, Delivery
+from scheduler.budget import Priority, SendBudget
 from scheduler.ratelimit import MonotonicClock, SystemClock
 
 log = logging.getLogger(__name__)

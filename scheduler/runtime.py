@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.content import Content
+from bot.ports import Messenger
 from scheduler.budget import SendBudget
 from scheduler.jobs import Jobs
-from scheduler.messenger import Messenger
 from scheduler.outbox import Renderer, Sender
 
 log = logging.getLogger(__name__)

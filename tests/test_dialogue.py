@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content, Texts
-from bot.dialogue import COMMANDS, Dialogue, resolve_command, text_problems
+from bot.dialogue import COMMANDS, Dialogue, resolve_command
 from bot.domain import (
     FAQ_PREFIX,
     FORGET_NO,
@@ -27,6 +27,7 @@ from bot.domain import (
     Reply,
 )
 from bot.errors import ContentError
+from bot.texts import text_problems
 
 NOW = dt.datetime(2021, 5, 1, 12, 0, tzinfo=STOCKHOLM)  # after the survey, before the start
 

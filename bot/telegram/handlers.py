@@ -11,9 +11,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.domain import MENU_TIMELINE, Reply
+from bot.domain import MENU_TIMELINE, Caller, Reply
 from bot.flood import Verdict
-from bot.residents import Caller
 from bot.telegram.context import BotContext
 from bot.telegram.filters import without_mention
 from bot.telegram.messenger import send_plain_text

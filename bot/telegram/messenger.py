@@ -10,15 +10,15 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.domain import Buttons
-from bot.telegram import bot_api
-from bot.telegram.request import GONE_MARKERS
-from scheduler.messenger import (
+from bot.ports import (
     MessageGoneError,
     PermanentSendError,
     RateLimitedError,
     RecipientBlockedError,
     TransientSendError,
 )
+from bot.telegram import bot_api
+from bot.telegram.request import GONE_MARKERS
 
 
 def inline_keyboard_json(buttons: Buttons) -> dict[str, object] | None:

@@ -11,8 +11,7 @@ import logging
 from telegram import InputFile
 
 from bot.content import Milestone
-from bot.domain import Lang, Reply
-from bot.residents import Caller
+from bot.domain import Caller, Lang, Reply
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import inline_keyboard
 from bot.visuals.calendar import (

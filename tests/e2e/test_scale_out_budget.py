@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from bot.content import Content, load_content
 from bot.domain import ASK_STAFF
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from bot.storage import upgrade
 from bot.storage.engine import session_factory
 from bot.tickets import SEND_PREFIX

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.content import Content
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from tests.emulator import BotApiEmulator, FaultConfig, User
 from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results

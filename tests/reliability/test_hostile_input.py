@@ -24,12 +24,14 @@ from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
 from bot.content import Content
 from bot.dialogue import Dialogue, is_stateful, resolve_command
-from bot.domain import AREAS, LANGUAGES, Buttons, Lang, Reply
-from bot.residents import Caller, parse_area, parse_language
-from bot.services import ContentBundle, Services
+from bot.domain import AREAS, LANGUAGES, Buttons, Caller, Lang, Reply
+from bot.holder import ContentBundle
+from bot.ports import Messenger
+from bot.residents import parse_area, parse_language
+from bot.services import Services
 from bot.staff import StaffService, _parse_local
 from bot.telegram.filters import without_mention
-from bot.tickets import Notifier, Tickets, parse_ticket_id
+from bot.tickets import Tickets, parse_ticket_id
 from tests.reliability.conftest import ROOT, STAFF_ID
 from tests.reliability.hostile import (
     arguments,
@@ -177,7 +179,7 @@ def _command_names() -> set[str]:
 # --- services over a real SQLite database ------------------------------------------------------
 
 
-class _Notifier(Notifier):
+class _Notifier(Messenger):
     """Where ticket messages would go: kept, each given a message id (Telegram's side)."""
 
     def __init__(self) -> None:

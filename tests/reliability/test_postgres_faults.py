@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import postgres_admin, postgres_database
 from tests.emulator import BotApiEmulator

@@ -16,8 +16,8 @@ import pytest
 
 from bot.config import Settings
 from bot.content import Content
+from bot.holder import ContentBundle
 from bot.leadership import election_interval
-from bot.services import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import private_postgres
 from tests.emulator import BotApiEmulator

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from bot.storage import upgrade
 from tests.databases import BACKENDS, Database, postgres_database, sqlite_database
 from tests.emulator import BotApiEmulator, running_emulator

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
 from bot.config import DEFAULT_TIMEZONE, Settings
-from bot.residents import Caller
+from bot.domain import Caller
 from bot.services import Services
 from bot.staff import StaffService
 from bot.storage.models import Broadcast, Delivery

@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.domain import ASK_STAFF, Buttons
+from bot.domain import ASK_STAFF, Buttons, Caller
 from bot.errors import ContentError
 from bot.flood import FloodGate
-from bot.residents import Caller, Residents
-from bot.services import ContentBundle, ContentHolder
+from bot.holder import ContentBundle, ContentHolder
+from bot.ports import RecipientBlockedError
+from bot.residents import Residents
 from bot.storage import privacy
 from bot.storage import tickets as store
 from bot.storage.engine import session_factory
@@ -28,7 +29,6 @@ from bot.tickets import (
     group_similar,
     parse_ticket_id,
 )
-from scheduler.messenger import RecipientBlockedError
 from tests.databases import BACKENDS, Database, postgres_schema, sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]
