@@ -371,8 +371,10 @@ def run_bot(args: argparse.Namespace) -> int:
 
 
 def add_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `omradesbot db upgrade`."""
-    parser = subparsers.add_parser("db", help="database maintenance: 'db upgrade'")
+    """Register `omradesbot db upgrade` and `omradesbot db revision -m MSG`."""
+    parser = subparsers.add_parser(
+        "db", help="database maintenance: 'db upgrade', 'db revision -m MSG'"
+    )
     actions = parser.add_subparsers(dest="db_action", required=True, metavar="ACTION")
     upgrade = actions.add_parser(
         "upgrade",
@@ -381,6 +383,15 @@ def add_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Safe to run again: a database at the newest revision is left as it is.",
     )
     upgrade.set_defaults(handler=run_db_upgrade)
+    revision = actions.add_parser(
+        "revision",
+        help="write a new, empty migration after the newest one (for developers)",
+        description="Write bot/storage/migrations/versions/NNNN_<message>.py, numbered after "
+        "the newest migration, with upgrade() and downgrade() to fill in. Needs no database.",
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration changes")
+    revision.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
+    revision.set_defaults(handler=run_db_revision)
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
@@ -400,6 +411,20 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
         print(f"omradesbot: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"database {safe_url(url)} is at revision {head_revision()} (the newest)")
+    return EXIT_OK
+
+
+def run_db_revision(args: argparse.Namespace) -> int:
+    """Write an empty migration after the newest one and say where."""
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.migrate import create_revision  # noqa: PLC0415
+
+    try:
+        path = create_revision(args.message, versions_dir=args.dir)
+    except StorageError as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {path}: fill in upgrade() and downgrade(), then run the tests")
     return EXIT_OK
 
 
