@@ -41,7 +41,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.emulator import (
+from tools.emulator import (
     DEFAULT_TOKEN,
     BotApiEmulator,
     FaultConfig,
@@ -49,8 +49,8 @@ from tests.emulator import (
     parse_text,
     running_emulator,
 )
-from tests.emulator.client import EmulatorClient
-from tests.emulator.limits import FaultInjector
+from tools.emulator.client import EmulatorClient
+from tools.emulator.limits import FaultInjector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(10)]
 
@@ -583,7 +583,7 @@ async def test_standalone_runner_serves_the_bot_api() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.emulator",
+        "tools.emulator",
         "--port",
         "0",
         "--token",

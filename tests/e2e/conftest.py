@@ -21,7 +21,7 @@ from bot.storage import upgrade
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.context import BotApplication
 from tests.databases import BACKENDS, Database, postgres_database, sqlite_database
-from tests.emulator import BotApiEmulator, SentMessage, User, running_emulator
+from tools.emulator import BotApiEmulator, SentMessage, User, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4242424242:AAE-e2e-test-token_should-never-be-logged"

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.telegram.context import BotApplication
 from scheduler.jobs import Jobs
 from tests.e2e.conftest import TIMEOUT, Resident, labels
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 STAFF_ID = 9001
 MILESTONE = "20300510-oppet-hus-i-balltorp"

@@ -35,7 +35,7 @@ from bot.tickets import SEND_PREFIX
 from tests.databases import Database, postgres_database
 from tests.e2e.test_scale_out import BotProcess, wait_until_serving
 from tests.e2e.webhook_support import PUBLIC_URL, SECRET, RoundRobin, free_port
-from tests.emulator import BotApiEmulator, running_emulator
+from tools.emulator import BotApiEmulator, running_emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres, pytest.mark.timing]
 

@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.tickets import SEND_PREFIX
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
-from tests.emulator import BotApiEmulator, SentMessage, User
+from tools.emulator import BotApiEmulator, SentMessage, User
 
 STAFF_CHAT = -100777
 SV_STAFF, EN_STAFF, OUTSIDER = 9001, 9002, 9100

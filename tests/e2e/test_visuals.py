@@ -14,7 +14,7 @@ from bot.services import Services
 from bot.telegram.context import BotApplication
 from bot.visuals.png import MAX_CAPTION, PNG_SIGNATURE, png_dimensions
 from tests.e2e.conftest import TIMEOUT, Resident, labels, started_app
-from tests.emulator import BotApiEmulator, SentMessage
+from tools.emulator import BotApiEmulator, SentMessage
 
 # Between the spring 2021 survey and the autumn 2021 start of the article's timeline.
 WINTER_2021 = dt.datetime(2021, 1, 15, 12, 0, tzinfo=STOCKHOLM)

@@ -23,7 +23,7 @@ from tests.e2e.webhook_support import (
     post_update,
     take_updates,
 )
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 
 @dataclasses.dataclass

@@ -18,8 +18,8 @@ from bot.config import Secret, Settings
 from bot.services import Services
 from bot.telegram.context import BotApplication
 from tests.e2e.conftest import started_app
-from tests.emulator import BotApiEmulator, running_emulator
 from tests.reliability.results import Results, results_path
+from tools.emulator import BotApiEmulator, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 # A token with a distinctive secret part, so a leak of either half is easy to find in logs.

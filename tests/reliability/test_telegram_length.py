@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.domain import MAX_TEXT, Reply, split_at_length, telegram_length
 from bot.residents import _chunks
-from tests.emulator import utf16_len
+from tools.emulator import utf16_len
 
 EMOJI = "\U0001f600"  # two UTF-16 units
 

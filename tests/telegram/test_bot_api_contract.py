@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.domain import Button
 from bot.telegram.messenger import send_plain_text
-from tests.emulator import BotApiEmulator, running_emulator
+from tools.emulator import BotApiEmulator, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123123123:AAE-contract-test"

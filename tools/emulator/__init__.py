@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tests.emulator.emulator import SEND_METHODS, BotApiEmulator, scope_key
-from tests.emulator.limits import FAULT_KINDS, FaultConfig, FaultKind
-from tests.emulator.markup import MarkupError, parse_text, utf16_len
-from tests.emulator.state import (
+from tools.emulator.emulator import SEND_METHODS, BotApiEmulator, scope_key
+from tools.emulator.limits import FAULT_KINDS, FaultConfig, FaultKind
+from tools.emulator.markup import MarkupError, parse_text, utf16_len
+from tools.emulator.state import (
     Button,
     CallbackAnswer,
     Chat,

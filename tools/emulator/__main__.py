@@ -1,4 +1,4 @@
-"""Run the Bot API emulator standalone: `python -m tests.emulator --port 8081 --token T`."""
+"""Run the Bot API emulator standalone: `python -m tools.emulator --port 8081 --token T`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import asyncio
 import signal
 import sys
 
-from tests.emulator import DEFAULT_TOKEN, FAULT_KINDS, BotApiEmulator, FaultConfig
+from tools.emulator import DEFAULT_TOKEN, FAULT_KINDS, BotApiEmulator, FaultConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line; every option mirrors a BotApiEmulator keyword."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.emulator",
+        prog="python -m tools.emulator",
         description="Telegram Bot API emulator with a JSON control API under /_control/.",
     )
     parser.add_argument("--host", default="127.0.0.1")

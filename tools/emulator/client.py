@@ -13,9 +13,9 @@ class ControlError(RuntimeError):
 
 
 class EmulatorClient:
-    """Drive a standalone emulator (`python -m tests.emulator`) over /_control/ (JSON).
+    """Drive a standalone emulator (`python -m tools.emulator`) over /_control/ (JSON).
 
-    Results are plain JSON (dicts and lists), the shapes documented in tests/emulator/control.py.
+    Results are plain JSON (dicts and lists), the shapes documented in tools/emulator/control.py.
     """
 
     def __init__(self, url: str) -> None:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.emulator.limits import FAULT_KINDS, FaultConfig
-from tests.emulator.state import SentMessage, StoredFile, User
+from tools.emulator.limits import FAULT_KINDS, FaultConfig
+from tools.emulator.state import SentMessage, StoredFile, User
 
 if TYPE_CHECKING:
-    from tests.emulator.emulator import BotApiEmulator
+    from tools.emulator.emulator import BotApiEmulator
 
 Route = Callable[["BotApiEmulator", dict[str, Any]], Awaitable[Any]]
 

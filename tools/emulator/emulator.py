@@ -15,7 +15,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.emulator.limits import (
+from tools.emulator.limits import (
     TELEGRAM_GLOBAL_PER_SECOND,
     TELEGRAM_GROUP_PER_MINUTE,
     TELEGRAM_PER_CHAT_BURST,
@@ -27,7 +27,7 @@ from tests.emulator.limits import (
     RateLimits,
     SlidingWindow,
 )
-from tests.emulator.markup import (
+from tools.emulator.markup import (
     MAX_CAPTION_UTF16,
     MAX_TEXT_UTF16,
     MarkupError,
@@ -35,8 +35,8 @@ from tests.emulator.markup import (
     parse_text,
     utf16_len,
 )
-from tests.emulator.params import ApiError, Params, UploadedFile
-from tests.emulator.state import (
+from tools.emulator.params import ApiError, Params, UploadedFile
+from tools.emulator.state import (
     FORBIDDEN_DESCRIPTIONS,
     BlockState,
     CallbackAnswer,
@@ -202,7 +202,7 @@ class BotApiEmulator:
 
     async def start(self) -> str:
         """Serve on host:port (port 0 picks a free one); return `base_url`."""
-        from tests.emulator.control import add_control_routes  # noqa: PLC0415 (import cycle)
+        from tools.emulator.control import add_control_routes  # noqa: PLC0415 (import cycle)
 
         app = web.Application(client_max_size=max(self.photo_limit, self.document_limit) + MB)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
