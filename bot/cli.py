@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from bot.errors import ConfigError, ContentError
 
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
+    from bot.config import Settings
     from bot.content import Content
     from bot.dialogue import Dialogue
     from bot.domain import Lang, Reply
-    from bot.matching import ModelStore
 
 # Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.
 LANGUAGE_CHOICES = ("sv", "en")
@@ -48,30 +46,18 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
     return path
 
 
-def time_zone(environ: Mapping[str, str] = os.environ) -> ZoneInfo:
-    """The settings' time zone (OMRADESBOT_TIMEZONE), in which milestone times are read."""
-    from bot.config import Settings  # noqa: PLC0415
+def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings, read once per command; a bad setting is an error for every command."""
+    from bot import config  # noqa: PLC0415 - keeps `omradesbot --help` instant
 
-    return Settings.from_env(environ).timezone
-
-
-def model_store(environ: Mapping[str, str] = os.environ) -> ModelStore | None:
-    """Where the matcher keeps its trained model between commands (OMRADESBOT_CACHE_DIR)."""
-    from bot.config import Settings  # noqa: PLC0415
-    from bot.matching import ModelStore  # noqa: PLC0415
-
-    directory = Settings.from_env(environ).cache_dir
-    return ModelStore(directory) if directory is not None else None
+    return config.Settings.from_env(environ)
 
 
 def load_dialogue(content_dir: Path) -> Dialogue:
     """Load and validate the content, build the matcher once, and return the dialogue."""
-    from bot.content import load_content  # noqa: PLC0415
-    from bot.dialogue import Dialogue  # noqa: PLC0415
-    from bot.matching import Matcher  # noqa: PLC0415
+    from bot.holder import build_dialogue  # noqa: PLC0415
 
-    content = load_content(content_dir, zone=time_zone())
-    return Dialogue(content, Matcher(content, store=model_store()))
+    return build_dialogue(settings_from_env(), content_dir)
 
 
 # --- ask ------------------------------------------------------------------------------------
@@ -121,11 +107,13 @@ def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
     """Print the reply, then how the matcher reached it: for content editors."""
     from bot.content import load_content  # noqa: PLC0415
     from bot.dialogue import Dialogue  # noqa: PLC0415
+    from bot.holder import model_store  # noqa: PLC0415
     from bot.matching import Matcher  # noqa: PLC0415
     from bot.matching.explain import render  # noqa: PLC0415
 
-    content = load_content(content_dir, zone=time_zone())
-    matcher = Matcher(content, store=model_store())
+    settings = settings_from_env()
+    content = load_content(content_dir, zone=settings.timezone)
+    matcher = Matcher(content, store=model_store(settings))
     print(_render(Dialogue(content, matcher).answer(text, lang)))
     print("\n--- how it was decided ---")
     print(render(matcher.explain(text, lang)))
@@ -263,7 +251,7 @@ def run_check_content(args: argparse.Namespace) -> int:
     directory = resolve_content_dir(args.directory or args.content)
     language = lexicon_problems()  # the matcher's word data is checked with the content
     try:
-        content = load_content(directory, zone=time_zone())
+        content = load_content(directory, zone=settings_from_env().timezone)
     except ContentError as exc:
         problems = [*exc.problems, *language]
     else:
@@ -287,10 +275,11 @@ def _check_matcher(content: Content) -> str:
     """Train the matcher unless a current model is kept, and say which it was."""
     import time  # noqa: PLC0415
 
+    from bot.holder import model_store  # noqa: PLC0415
     from bot.matching import Matcher  # noqa: PLC0415
     from bot.matching.decide import forget_trained  # noqa: PLC0415
 
-    store = model_store()
+    store = model_store(settings_from_env())
     forget_trained()  # this process may have trained already; the question is the store
     started = time.perf_counter()
     matcher = Matcher(content, store=store)
@@ -333,12 +322,12 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_bot(args: argparse.Namespace) -> int:
     """Start the bot and block until it is stopped."""
+    from bot.bootstrap import build_bot  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415 - keeps `omradesbot --help` instant
     from bot.errors import StorageError  # noqa: PLC0415
     from bot.instance_lock import instance_lock  # noqa: PLC0415
-    from bot.services import Services  # noqa: PLC0415
     from bot.storage.url import database_url  # noqa: PLC0415
-    from bot.telegram.app import build_application, run_polling  # noqa: PLC0415
+    from bot.telegram.app import run_polling  # noqa: PLC0415
     from bot.telegram.logs import configure_logging  # noqa: PLC0415
 
     settings = Settings.from_env()
@@ -353,7 +342,7 @@ def run_bot(args: argparse.Namespace) -> int:
     try:
         if lock is not None:
             lock.acquire()  # held until this process ends: one process per SQLite file
-        application = build_application(Services.create(settings), polling=not webhook)
+        application = build_bot(settings, polling=not webhook)
         if webhook:
             run_webhook(application)
         else:

@@ -97,3 +97,9 @@ class ContentHolder:
         self._bundle = bundle
         log.info("content reloaded from %s: %d topics", self._directory, len(bundle.content.faq))
         return bundle
+
+
+def build_dialogue(settings: Settings, content_dir: Path | None = None) -> Dialogue:
+    """The dialogue alone (`omradesbot ask` and `chat`): content, matcher, no database."""
+    content = load_content(content_dir or settings.content_dir, zone=settings.timezone)
+    return Dialogue(content, Matcher(content, store=model_store(settings)))

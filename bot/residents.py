@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
@@ -22,7 +21,6 @@ from bot.dialogue import Dialogue
 from bot.domain import (
     AREAS,
     FORGET_NO,
-    FORGET_YES,
     LANG_PREFIX,
     LANGUAGES,
     MAX_TEXT,
@@ -38,6 +36,7 @@ from bot.domain import (
     telegram_length,
 )
 from bot.flood import Gate, Verdict
+from bot.matching.normalise import fold
 from bot.storage import privacy, questions
 from bot.storage import residents as store
 from bot.tickets import ticket_lines
@@ -67,12 +66,6 @@ _LANGUAGE_WORDS: Mapping[str, Lang] = {
     "engelska": "en",
     "english": "en",
 }
-
-
-def fold(word: str) -> str:
-    """Lowercase without accents, so 'Kållered', 'kallered' and 'KÅLLERED' are one word."""
-    decomposed = unicodedata.normalize("NFKD", word.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def parse_area(word: str | None) -> Area | None:
@@ -241,8 +234,8 @@ class Residents:
             return await self.unsubscribe(caller, data.removeprefix(UNSUB_PREFIX))
         if data.startswith(LANG_PREFIX):
             return await self.set_language(caller, data.removeprefix(LANG_PREFIX))
-        if data == FORGET_YES:
-            return await self.forget(caller)
+        # FORGET_YES is not a press for this service: /forget also blanks the staff copies of
+        # the resident's tickets, one operation in bot/privacy.py the transport routes to.
         if data == FORGET_NO:
             return Reply(self._t("forget_kept", lang))
         return self._dialogue.expired_button(lang)
@@ -361,7 +354,7 @@ class Residents:
         return self._dialogue.forget_confirm(lang)
 
     async def forget(self, caller: Caller) -> Reply:
-        """The confirm button of /forget: erase every row about the resident, then say so."""
+        """Erase every row about the resident, then say so (bot/privacy.py calls this last)."""
         lang = await self.language(caller)
         if not caller.private:
             return self._private_only(lang)

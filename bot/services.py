@@ -1,13 +1,13 @@
-"""The long-lived services the bot runs on: built once at start-up, closed at shutdown.
+"""The long-lived services the bot runs on: one frozen container, built once by bot/bootstrap.py.
 
-Transports (Telegram, later the scheduler) reach everything through one `Services` value, so
-nothing is global and tests build their own with a fake clock and a temporary database.
+Transports (Telegram, the terminal) reach everything through one `Services` value, so nothing
+is global and tests build their own (`build_services`) with a fake clock and a temporary
+database. Nothing in it is filled in later: the delivery runtime, which needs the bot to send,
+sits behind the `delivery` port, connected in post_init.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,32 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.domain import Clock
 from bot.errors import StorageError
-from bot.flood import FloodGate, Gate, SharedFloodGate
-from bot.holder import ContentHolder, model_store
+from bot.flood import Gate
+from bot.holder import ContentHolder
 from bot.leadership import Leadership
+from bot.privacy import Privacy
 from bot.residents import Residents
-from bot.storage.engine import create_engine, session_factory
+from bot.staff import StaffService
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from bot.tickets import Tickets
-from scheduler.budget import LocalWindow, SendBudget
+from scheduler.budget import SendBudget
+from scheduler.housekeeping import Housekeeping
 from scheduler.lost import LostMessages
-from scheduler.ratelimit import SystemClock
-from scheduler.runtime import DeliveryRuntime
+from scheduler.runtime import Delivery
 from scheduler.shared_budget import SharedWindow
 
-log = logging.getLogger(__name__)
 
-
-def system_clock(settings: Settings) -> Clock:
-    """The real time, aware, in the bot's time zone."""
-    zone = settings.timezone
-    return lambda: dt.datetime.now(zone)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything long-lived the transports use; see `create`, `prepare_database`, `close`."""
+    """Everything long-lived the transports use; see `prepare_database` and `close`."""
 
     settings: Settings
     content: ContentHolder
@@ -49,73 +42,20 @@ class Services:
     clock: Clock
     flood: Gate
     residents: Residents
+    tickets: Tickets  # asking the staff
+    staff: StaffService  # broadcasts, milestones, stats, reload
+    privacy: Privacy  # /forget across residents' rows and the staff's copies
     # Every message the bot sends takes a permit here (scheduler/budget.py): the request layer
     # for replies, the outbox sender for pushes. On PostgreSQL it is shared by all processes.
     budget: SendBudget
     lost: LostMessages
-    # --- issue 4 (scheduler, outbox sender) and issue 5 (tickets): add fields below, each
-    # with a default, and start/stop them in bot/telegram/app.py's post_init/post_shutdown.
-    # The outbox sender and scheduler need the bot, so post_init builds and starts them.
-    delivery: DeliveryRuntime | None = None
-    # Issue 6: which process runs `delivery` (scheduler + sender); see bot/leadership.py.
-    leadership: Leadership | None = None
-    tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
-
-    @classmethod
-    def create(
-        cls,
-        settings: Settings,
-        *,
-        content: ContentHolder | None = None,
-        clock: Clock | None = None,
-    ) -> Services:
-        """Build the services; nothing connects to the database until first use."""
-        content = content or ContentHolder.load(
-            settings.content_dir,
-            ask_staff=bool(settings.staff_ids),
-            store=model_store(settings),
-            zone=settings.timezone,
-        )
-        clock = clock or system_clock(settings)
-        engine = create_engine(settings.database_url)
-        sessions = session_factory(engine)
-        # One process per SQLite file (bot/instance_lock.py); PostgreSQL may have several, which
-        # must share the flood count and the send budget instead of each keeping its own.
-        sole_writer = engine.dialect.name == "sqlite"
-        flood: Gate = (
-            FloodGate(settings.flood_limit, clock)
-            if sole_writer
-            else SharedFloodGate(sessions, settings.flood_limit, clock)
-        )
-        residents = Residents(
-            sessions,
-            content,
-            clock,
-            flood,
-            retention=dt.timedelta(days=settings.question_retention_days),
-            sole_writer=sole_writer,
-            keep_drafts=bool(settings.staff_ids),
-        )
-        tickets = Tickets(sessions, content, residents, settings, clock)
-        lost = LostMessages(sessions)
-        window = (
-            LocalWindow(settings.send_rate, SystemClock())
-            if sole_writer
-            else SharedWindow(engine, settings.send_rate)
-        )
-        budget = SendBudget(window, push_rate=settings.broadcast_rate, on_lost=lost.record)
-        return cls(
-            settings,
-            content,
-            engine,
-            sessions,
-            clock,
-            flood,
-            residents,
-            budget,
-            lost,
-            tickets=tickets,
-        )
+    # The outbox sender and the reminder scheduler, behind the port the core drives; the
+    # transport connects it to the bot in post_init.
+    delivery: Delivery
+    # The prunes and the flood-gate sweep every process runs (scheduler/housekeeping.py).
+    housekeeping: Housekeeping
+    # Which process runs `delivery` (bot/leadership.py): started in post_init, stopped in post_stop.
+    leadership: Leadership
 
     async def prepare_database(self) -> None:
         """Migrate the embedded SQLite database; refuse any other database that is not at head.

@@ -27,6 +27,7 @@ from bot.storage.milestones import add_milestone, move_milestone, remove_milesto
 from bot.storage.models import Broadcast, Delivery
 from bot.storage.questions import question_stats
 from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
+from bot.timeline import live_timeline
 
 log = logging.getLogger(__name__)
 
@@ -361,11 +362,14 @@ class StaffService:
     # --- milestones ------------------------------------------------------------------------
 
     async def milestone(
-        self, actor: int, args: str, lang: Lang, timeline: list[Milestone]
+        self, actor: int, args: str, lang: Lang, timeline: list[Milestone] | None = None
     ) -> Reply:
-        """/milestone add|move|remove; `timeline` is the merged live timeline."""
+        """/milestone add|move|remove; `timeline`: the live timeline, read now when not given."""
         if not self.is_staff(actor):
             return self.refuse(lang)
+        if timeline is None:
+            async with self._sessions() as session:
+                timeline = await live_timeline(session, self._content())
         usage = Reply(self._t("staff_usage_milestone", lang))
         action, _, rest = args.strip().partition(" ")
         now = self._clock()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.bootstrap import build_services
 from bot.config import Secret, Settings
 from bot.services import Services
 from bot.storage import upgrade
@@ -105,7 +106,7 @@ async def started_app(services: Services) -> AsyncIterator[BotApplication]:
 @pytest.fixture
 async def application(settings: Settings) -> AsyncIterator[BotApplication]:
     """The real application polling the emulator."""
-    async with started_app(Services.create(settings)) as app:
+    async with started_app(build_services(settings)) as app:
         yield app
 
 

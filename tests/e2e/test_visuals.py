@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import icalendar
 import pytest
 
+from bot.bootstrap import build_services
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.services import Services
 from bot.telegram.context import BotApplication
 from bot.visuals.png import MAX_CAPTION, PNG_SIGNATURE, png_dimensions
 from tests.e2e.conftest import TIMEOUT, Resident, labels, started_app
@@ -26,7 +26,7 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 @pytest.fixture
 async def winter_app(settings: Settings) -> AsyncIterator[BotApplication]:
     """The bot with its clock stopped in January 2021, when two milestones are still ahead."""
-    async with started_app(Services.create(settings, clock=lambda: WINTER_2021)) as app:
+    async with started_app(build_services(settings, clock=lambda: WINTER_2021)) as app:
         yield app
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.bootstrap import build_services
 from bot.config import Secret, Settings
-from bot.services import Services
 from bot.telegram.context import BotApplication
 from tests.e2e.conftest import started_app
 from tests.reliability.results import Results, results_path
@@ -97,7 +97,7 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) 
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[BotApplication]:
     """The real application for `settings`, polling the emulator (tests.e2e.conftest)."""
-    async with started_app(Services.create(settings)) as app:
+    async with started_app(build_services(settings)) as app:
         yield app
 
 

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.bootstrap import build_services
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
 from bot.content import Content
@@ -214,7 +215,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         flood_limit=10_000,
     )
     with asyncio.Runner() as runner:
-        services = Services.create(settings_, clock=lambda: NOW)
+        services = build_services(settings_, clock=lambda: NOW)
         runner.run(services.prepare_database())
         staff = StaffService(
             services.sessions,

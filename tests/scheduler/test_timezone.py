@@ -18,6 +18,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
+from bot.bootstrap import build_services
 from bot.config import DEFAULT_TIMEZONE, Settings
 from bot.domain import Caller
 from bot.services import Services
@@ -63,7 +64,7 @@ async def services(tmp_content: MakeContent, tmp_path: Path) -> AsyncIterator[Se
             "OMRADESBOT_STAFF_IDS": str(STAFF),
         }
     )
-    built = Services.create(settings, clock=Clock(dt.datetime(2030, 5, 1, 12, 0, tzinfo=TOKYO)))
+    built = build_services(settings, clock=Clock(dt.datetime(2030, 5, 1, 12, 0, tzinfo=TOKYO)))
     await built.prepare_database()
     yield built
     await built.close()
