@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE
@@ -24,7 +23,7 @@ from bot.parsing import whole_number
 from bot.storage import outbox as store
 from bot.storage.lost import lost_since
 from bot.storage.milestones import add_milestone, move_milestone, remove_milestone
-from bot.storage.models import Broadcast, Delivery
+from bot.storage.models import Broadcast
 from bot.storage.questions import question_stats
 from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
 from bot.timeline import live_timeline
@@ -182,7 +181,7 @@ class StaffService:
         if broadcast_id is None:
             return Reply(self._t("expired_button", lang))
         async with self._sessions() as session, session.begin():
-            broadcast = await session.get(Broadcast, broadcast_id)
+            broadcast = await store.get_broadcast(session, broadcast_id)
             if broadcast is None or broadcast.status != "draft":
                 status = broadcast.status if broadcast is not None else "?"
                 return Reply(self._t("staff_not_draft", lang, id=broadcast_id, status=status))
@@ -267,7 +266,7 @@ class StaffService:
         self, actor: int, chat_id: int, broadcast_id: int, kind: str, text: str, *, lang: Lang
     ) -> Reply:
         async with self._sessions() as session, session.begin():
-            parent = await session.get(Broadcast, broadcast_id)
+            parent = await store.get_broadcast(session, broadcast_id)
             if (
                 parent is None
                 or parent.kind != "broadcast"
@@ -290,15 +289,11 @@ class StaffService:
                 staff_chat_id=chat_id,
                 now=self._clock(),
             )
-            count = await session.scalar(
-                select(func.count())
-                .select_from(Delivery)
-                .where(Delivery.broadcast_id == followup.id)
-            )
+            count = await store.delivery_total(session, followup.id)
         if self._delivery is not None:
             self._delivery.wake()
         key = "staff_retracting" if kind == "retraction" else "staff_correcting"
-        return Reply(self._t(key, lang, id=broadcast_id, count=int(count or 0)))
+        return Reply(self._t(key, lang, id=broadcast_id, count=count))
 
     # --- stats and content -----------------------------------------------------------------
 

@@ -166,3 +166,14 @@ def test_the_text_registry_knows_every_command_description() -> None:
 
     keys = {key for part in REQUIRED_TEXTS.values() for key in part}
     assert {c.description_key for c in COMMANDS} <= keys
+
+
+def test_the_core_writes_no_sql() -> None:
+    """Queries live in bot/storage; the core holds sessions (a unit of work) and catches errors."""
+    allowed = ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
+    sql = [
+        v
+        for v in violations(CORE, ("sqlalchemy",))
+        if not any(v.endswith(f"imports {a}") or f"imports {a}." in v for a in allowed)
+    ]
+    assert sql == []
