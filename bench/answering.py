@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bench.common import CONTENT_DIR, ROOT, percentile
 from bot.content import Content, load_content
-from bot.dialogue import Dialogue
+from bot.core.dialogue import Dialogue
 from bot.domain import LANGUAGES, Lang
 from bot.matching import Matcher
 

@@ -14,16 +14,16 @@ import math
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.core.flood import FloodGate, Gate, SharedFloodGate
+from bot.core.privacy import Privacy
+from bot.core.residents import Residents
+from bot.core.staff import StaffService
+from bot.core.tickets import Tickets
 from bot.domain import Clock
-from bot.flood import FloodGate, Gate, SharedFloodGate
 from bot.holder import ContentHolder, model_store
 from bot.leadership import Leadership, election_interval, role_lock
-from bot.privacy import Privacy
-from bot.residents import Residents
 from bot.services import Services
-from bot.staff import StaffService
 from bot.storage.engine import create_engine, session_factory
-from bot.tickets import Tickets
 from scheduler.budget import LocalWindow, SendBudget
 from scheduler.housekeeping import Housekeeping
 from scheduler.lost import LostMessages

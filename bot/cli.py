@@ -15,7 +15,7 @@ from bot.errors import ConfigError, ContentError
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.content import Content
-    from bot.dialogue import Dialogue
+    from bot.core.dialogue import Dialogue
     from bot.domain import Lang, Reply
 
 # Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.
@@ -106,7 +106,7 @@ def run_ask(args: argparse.Namespace) -> int:
 def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
     """Print the reply, then how the matcher reached it: for content editors."""
     from bot.content import load_content  # noqa: PLC0415
-    from bot.dialogue import Dialogue  # noqa: PLC0415
+    from bot.core.dialogue import Dialogue  # noqa: PLC0415
     from bot.holder import model_store  # noqa: PLC0415
     from bot.matching import Matcher  # noqa: PLC0415
     from bot.matching.explain import render  # noqa: PLC0415
@@ -245,8 +245,8 @@ def add_check_content(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def run_check_content(args: argparse.Namespace) -> int:
     """Report every content problem, or a one-line summary."""
     from bot.content import TEXTS_FILE, load_content  # noqa: PLC0415
+    from bot.content.texts import text_problems  # noqa: PLC0415
     from bot.matching import lexicon_problems  # noqa: PLC0415
-    from bot.texts import text_problems  # noqa: PLC0415
 
     directory = resolve_content_dir(args.directory or args.content)
     language = lexicon_problems()  # the matcher's word data is checked with the content

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.config import DEFAULT_TIMEZONE, Settings
 from bot.content import TEXTS_FILE, Content, load_content
-from bot.dialogue import Dialogue
+from bot.content.texts import text_problems
+from bot.core.dialogue import Dialogue
 from bot.errors import ContentError
 from bot.matching import Matcher, ModelStore
-from bot.texts import text_problems
 
 log = logging.getLogger(__name__)
 

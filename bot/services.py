@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.core.flood import Gate
+from bot.core.privacy import Privacy
+from bot.core.residents import Residents
+from bot.core.staff import StaffService
+from bot.core.tickets import Tickets
 from bot.domain import Clock
 from bot.errors import StorageError
-from bot.flood import Gate
 from bot.holder import ContentHolder
 from bot.leadership import Leadership
-from bot.privacy import Privacy
-from bot.residents import Residents
-from bot.staff import StaffService
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
-from bot.tickets import Tickets
 from scheduler.budget import SendBudget
 from scheduler.housekeeping import Housekeeping
 from scheduler.lost import LostMessages

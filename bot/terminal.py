@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.dialogue import Dialogue, resolve_command
+from bot.core.dialogue import Dialogue, resolve_command
 from bot.domain import (
     LANG_PREFIX,
     LANGUAGES,

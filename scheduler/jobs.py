@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content, Milestone, Texts, describe_when
+from bot.content.timeline import merge_milestones
 from bot.domain import Clock, Lang
 from bot.storage import outbox as store
 from bot.storage.milestones import milestone_rows
 from bot.storage.models import Broadcast
 from bot.storage.residents import subscriber_chat_ids
-from bot.timeline import merge_milestones
 from scheduler.reminders import (
     Reminder,
     ReminderPlan,

@@ -10,8 +10,8 @@ import yaml
 
 from bot.cli import main
 from bot.content import Content, load_content
+from bot.content.texts import text_problems
 from bot.errors import ContentError
-from bot.texts import text_problems
 from tests.conftest import MakeContent
 
 

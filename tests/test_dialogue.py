@@ -10,7 +10,8 @@ import pytest
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content, Texts
-from bot.dialogue import COMMANDS, Dialogue, resolve_command
+from bot.content.texts import text_problems
+from bot.core.dialogue import COMMANDS, Dialogue, resolve_command
 from bot.domain import (
     FAQ_PREFIX,
     FORGET_NO,
@@ -27,7 +28,6 @@ from bot.domain import (
     Reply,
 )
 from bot.errors import ContentError
-from bot.texts import text_problems
 
 NOW = dt.datetime(2021, 5, 1, 12, 0, tzinfo=STOCKHOLM)  # after the survey, before the start
 

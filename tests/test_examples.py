@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.content import load_content
+from bot.content.examples import example_key
 from bot.errors import ContentError
-from bot.examples import example_key
 from tests.conftest import CONTENT_DIR, MakeContent
 
 ROOT = Path(__file__).resolve().parents[1]

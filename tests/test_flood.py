@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
-from bot.flood import FloodGate, SharedFloodGate, Verdict
+from bot.core.flood import FloodGate, SharedFloodGate, Verdict
 from bot.storage.engine import session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import FloodMessage

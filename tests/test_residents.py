@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content
+from bot.core.flood import FloodGate
+from bot.core.residents import Residents, parse_area, parse_language
 from bot.domain import Caller
 from bot.errors import StorageError
-from bot.flood import FloodGate
 from bot.holder import ContentHolder
-from bot.residents import Residents, parse_area, parse_language
 from bot.services import prepare_database
 from bot.storage import milestones
 from bot.storage.engine import session_factory

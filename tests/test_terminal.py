@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content
-from bot.dialogue import Dialogue
+from bot.core.dialogue import Dialogue
 from bot.domain import Lang
 from bot.matching import Matcher
 from bot.terminal import run_chat

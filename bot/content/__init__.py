@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.config import DEFAULT_TIMEZONE
+from bot.content.examples import Example, example_key, load_examples
+from bot.content.yamllines import line_of, load_with_lines
 from bot.domain import AREAS, LANGUAGES, Area, Lang
 from bot.errors import ContentError
-from bot.examples import Example, example_key, load_examples
 from bot.parsing import parse_offset
-from bot.yamllines import line_of, load_with_lines
 
 FAQ_FILE = "faq.yaml"
 TEXTS_FILE = "texts.yaml"

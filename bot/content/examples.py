@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from bot.yamllines import item_line, line_of, load_with_lines
+from bot.content.yamllines import item_line, line_of, load_with_lines
 
 EXAMPLES_DIR = "examples"
 LANGUAGES = ("sv", "en")  # as bot.content.LANGUAGES; kept literal to avoid a cycle

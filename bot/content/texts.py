@@ -68,7 +68,7 @@ _DIALOGUE: Mapping[str, frozenset[str]] = {
     "chat_goodbye": frozenset(),
 }
 
-# Subscriptions, language, /mydata and /forget (bot/residents.py).
+# Subscriptions, language, /mydata and /forget (bot/core/residents.py).
 _RESIDENTS: Mapping[str, frozenset[str]] = {
     "command_start": frozenset(),
     "private_only": frozenset(),
@@ -96,7 +96,7 @@ _RESIDENTS: Mapping[str, frozenset[str]] = {
     "forget_kept": frozenset(),
 }
 
-# Asking the staff (bot/tickets.py).
+# Asking the staff (bot/core/tickets.py).
 _TICKETS: Mapping[str, frozenset[str]] = {
     "button_ask_staff": frozenset(),
     "human_ask_staff": frozenset(),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.content import Content, FaqEntry, Milestone, Texts, describe_when
+from bot.content.texts import DIALOGUE, text_problems
 from bot.domain import (
     AREAS,
     ASK_STAFF,
@@ -28,7 +29,6 @@ from bot.domain import (
     Reply,
 )
 from bot.errors import ContentError
-from bot.texts import DIALOGUE, text_problems
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """/forget as one operation: the resident's questions in the staff chats first, then every row.
 
 The staff copies of a resident's tickets are blanked while the rows still say where they are;
-then the rows go (bot/residents.py). No Telegram types: the copies are edited through the
+then the rows go (bot/core/residents.py). No Telegram types: the copies are edited through the
 `Messenger` port the transport hands in.
 """
 
@@ -11,10 +11,10 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.residents import Residents
+from bot.core.tickets import Tickets
 from bot.domain import Caller, Reply
 from bot.ports import Messenger
-from bot.residents import Residents
-from bot.tickets import Tickets
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Milestone
-from bot.dialogue import Dialogue
+from bot.content.timeline import live_timeline
+from bot.core.dialogue import Dialogue
+from bot.core.flood import Gate, Verdict
+from bot.core.tickets import ticket_lines
 from bot.domain import (
     AREAS,
     FORGET_NO,
@@ -35,12 +38,9 @@ from bot.domain import (
     split_at_length,
     telegram_length,
 )
-from bot.flood import Gate, Verdict
 from bot.matching.normalise import fold
 from bot.storage import privacy, questions
 from bot.storage import residents as store
-from bot.tickets import ticket_lines
-from bot.timeline import live_timeline
 
 if TYPE_CHECKING:
     from bot.holder import ContentHolder
@@ -128,7 +128,7 @@ class Residents:
         """`sole_writer`: no other process changes this database (SQLite's instance lock), so
         the language a resident chose may be remembered instead of read for every message.
         `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
-        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question."""
+        draft for "Ask the staff" (bot/core/tickets.py), in the same commit as the question."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
@@ -235,7 +235,7 @@ class Residents:
         if data.startswith(LANG_PREFIX):
             return await self.set_language(caller, data.removeprefix(LANG_PREFIX))
         # FORGET_YES is not a press for this service: /forget also blanks the staff copies of
-        # the resident's tickets, one operation in bot/privacy.py the transport routes to.
+        # the resident's tickets, one operation in bot/core/privacy.py the transport routes to.
         if data == FORGET_NO:
             return Reply(self._t("forget_kept", lang))
         return self._dialogue.expired_button(lang)
@@ -354,7 +354,7 @@ class Residents:
         return self._dialogue.forget_confirm(lang)
 
     async def forget(self, caller: Caller) -> Reply:
-        """Erase every row about the resident, then say so (bot/privacy.py calls this last)."""
+        """Erase every row about the resident, then say so (bot/core/privacy.py calls this last)."""
         lang = await self.language(caller)
         if not caller.private:
             return self._private_only(lang)

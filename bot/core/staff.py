@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE
 from bot.content import Content, Milestone, Texts
+from bot.content.timeline import live_timeline
 from bot.domain import AREAS, Button, Lang, Reply
 from bot.errors import ContentError
 from bot.parsing import whole_number
@@ -26,7 +27,6 @@ from bot.storage.milestones import add_milestone, move_milestone, remove_milesto
 from bot.storage.models import Broadcast
 from bot.storage.questions import question_stats
 from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
-from bot.timeline import live_timeline
 
 log = logging.getLogger(__name__)
 

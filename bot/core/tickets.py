@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Texts
+from bot.content.suggestions import SuggestionError, append_suggestion
 from bot.domain import DEFAULT_LANG, Button, Caller, Lang, Reply
 from bot.matching.normalise import tokens
 from bot.parsing import whole_number
@@ -32,7 +33,6 @@ from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.storage import tickets as store
 from bot.storage.models import QUESTION_TEXT_LIMIT, Ticket
-from bot.suggestions import SuggestionError, append_suggestion
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -54,7 +54,7 @@ _LIST_TEXT = 200  # characters of a question shown in staff lists
 
 
 class Speaker(Protocol):
-    """Who knows the language to answer a resident in (bot.residents.Residents)."""
+    """Who knows the language to answer a resident in (bot.core.residents.Residents)."""
 
     async def language(self, caller: Caller) -> Lang:
         """The resident's chosen language, else Telegram's hint."""

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.dialogue import COMMANDS
+from bot.core.dialogue import COMMANDS
 from bot.domain import FORGET_YES
 from bot.services import Services
 from bot.telegram import handlers, tickets
@@ -43,7 +43,7 @@ GROUP_MAIN = 0  # everything that answers; within it, the first matching handler
 # wait for a free one (PTB's pool timeout).
 BOT_API_CONNECTIONS = 32
 
-# The handler of each resident command in bot.dialogue.COMMANDS (English name -> handler).
+# The handler of each resident command in bot.core.dialogue.COMMANDS (English name -> handler).
 COMMAND_HANDLERS = {
     "faq": handlers.faq,
     "subscribe": handlers.subscribe,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Bot, BotCommand
 
 from bot.content import Texts
-from bot.dialogue import available_commands
+from bot.core.dialogue import available_commands
 from bot.domain import Lang
 
 

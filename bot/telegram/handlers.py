@@ -11,8 +11,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.core.flood import Verdict
 from bot.domain import MENU_TIMELINE, Caller, Lang, Reply, language_from_telegram
-from bot.flood import Verdict
 from bot.telegram.context import BotContext
 from bot.telegram.filters import without_mention
 from bot.telegram.messenger import PtbMessenger, send_plain_text

@@ -3,7 +3,7 @@
 bot/telegram/app.py registers them in its one handler table (after the resident commands, before
 the resident button handler and free-text answering), so a ticket button or a staff reply to a
 ticket never reaches the FAQ. The draft (the last unanswered question) lives in the database,
-kept by the core (bot/tickets.py). Staff commands are registered twice: behind
+kept by the core (bot/core/tickets.py). Staff commands are registered twice: behind
 `filters.User(staff_ids)` (they act) and for everyone else (refused); the core checks the staff id
 again at the moment of action.
 """
@@ -13,12 +13,12 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext.filters import MessageFilter
 
+from bot.core.tickets import CANCEL, SEND_PREFIX
 from bot.domain import ASK_STAFF
 from bot.telegram import handlers
 from bot.telegram.context import BotContext
 from bot.telegram.handlers import app_lang, args_of, caller_of, send
 from bot.telegram.messenger import PtbMessenger
-from bot.tickets import CANCEL, SEND_PREFIX
 
 STAFF_COMMANDS = ("reply", "tickets", "close", "unanswered", "suggest")
 

@@ -27,11 +27,11 @@ from outbox_support import enqueue
 from sqlalchemy import text
 
 from bot.content import Content, load_content
+from bot.core.tickets import SEND_PREFIX
 from bot.domain import ASK_STAFF
 from bot.holder import ContentBundle
 from bot.storage import upgrade
 from bot.storage.engine import session_factory
-from bot.tickets import SEND_PREFIX
 from tests.databases import Database, postgres_database
 from tests.e2e.test_scale_out import BotProcess, wait_until_serving
 from tests.e2e.webhook_support import PUBLIC_URL, SECRET, RoundRobin, free_port

@@ -13,8 +13,8 @@ from bot.bootstrap import build_services
 from bot.cli import main
 from bot.config import Secret, Settings
 from bot.content import Content
+from bot.core.tickets import SEND_PREFIX
 from bot.domain import ASK_STAFF
-from bot.tickets import SEND_PREFIX
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
 from tools.emulator import BotApiEmulator, SentMessage, User

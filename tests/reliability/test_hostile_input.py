@@ -24,15 +24,15 @@ from bot.bootstrap import build_services
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
 from bot.content import Content
-from bot.dialogue import Dialogue, is_stateful, resolve_command
+from bot.core.dialogue import Dialogue, is_stateful, resolve_command
+from bot.core.residents import parse_area, parse_language
+from bot.core.staff import StaffService, _parse_local
+from bot.core.tickets import Tickets, parse_ticket_id
 from bot.domain import AREAS, LANGUAGES, Buttons, Caller, Lang, Reply
 from bot.holder import ContentBundle
 from bot.ports import Messenger
-from bot.residents import parse_area, parse_language
 from bot.services import Services
-from bot.staff import StaffService, _parse_local
 from bot.telegram.filters import without_mention
-from bot.tickets import Tickets, parse_ticket_id
 from tests.reliability.conftest import ROOT, STAFF_ID
 from tests.reliability.hostile import (
     arguments,
@@ -172,7 +172,7 @@ def test_superscript_digits_are_not_ticket_ids() -> None:
 
 
 def _command_names() -> set[str]:
-    from bot.dialogue import COMMANDS  # noqa: PLC0415
+    from bot.core.dialogue import COMMANDS  # noqa: PLC0415
 
     return {command.name for command in COMMANDS}
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from bot.bootstrap import build_services
 from bot.config import DEFAULT_TIMEZONE, Settings
+from bot.core.staff import StaffService
 from bot.domain import Caller
 from bot.services import Services
-from bot.staff import StaffService
 from bot.storage.models import Broadcast, Delivery
 from scheduler.jobs import Jobs
 from tests.conftest import MakeContent

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
-from bot.suggestions import SuggestionError, append_suggestion
+from bot.content.suggestions import SuggestionError, append_suggestion
 from tests.conftest import MakeContent
 
 NOW = dt.datetime(2021, 3, 1, 10, 0, tzinfo=STOCKHOLM)

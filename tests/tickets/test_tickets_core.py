@@ -12,23 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.domain import ASK_STAFF, Buttons, Caller
-from bot.errors import ContentError
-from bot.flood import FloodGate
-from bot.holder import ContentBundle, ContentHolder
-from bot.ports import RecipientBlockedError
-from bot.residents import Residents
-from bot.storage import privacy
-from bot.storage import tickets as store
-from bot.storage.engine import session_factory
-from bot.storage.migrate import upgrade
-from bot.tickets import (
+from bot.core.flood import FloodGate
+from bot.core.residents import Residents
+from bot.core.tickets import (
     DRAFT_TTL,
     SEND_PREFIX,
     Tickets,
     group_similar,
     parse_ticket_id,
 )
+from bot.domain import ASK_STAFF, Buttons, Caller
+from bot.errors import ContentError
+from bot.holder import ContentBundle, ContentHolder
+from bot.ports import RecipientBlockedError
+from bot.storage import privacy
+from bot.storage import tickets as store
+from bot.storage.engine import session_factory
+from bot.storage.migrate import upgrade
 from tests.databases import BACKENDS, Database, postgres_schema, sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from matplotlib.text import Text
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content, Milestone
+from bot.content.texts import VISUALS, text_problems
 from bot.domain import Lang
-from bot.texts import VISUALS, text_problems
 from bot.visuals.cache import RenderCache
 from bot.visuals.png import MAX_CAPTION
 from bot.visuals.timeline import (
