@@ -12,7 +12,7 @@ from bot.content.examples import example_key
 from bot.errors import ContentError
 from tests.conftest import CONTENT_DIR, MakeContent
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVALUATION_SETS = (
     *sorted((ROOT / "tests" / "data").glob("*.yaml")),
     *sorted((ROOT.parent / "shared" / "eval").glob("*.yaml")),

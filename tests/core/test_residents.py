@@ -26,7 +26,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import Question, Resident, Subscription
 from tests.storage.dbfixtures import Database
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ANNA = Caller(4711, private=True, language_code="sv")
 JOHN = Caller(4712, private=True, language_code="en-US")
 GROUP = Caller(-100_4711, private=False, language_code="sv")
