@@ -21,11 +21,11 @@ from bot.core.staff import StaffService
 from bot.core.tickets import Tickets
 from bot.domain import Clock
 from bot.holder import ContentHolder, model_store
-from bot.leadership import Leadership, election_interval, role_lock
 from bot.services import Services
 from bot.storage.engine import create_engine, session_factory
 from scheduler.budget import LocalWindow, SendBudget
 from scheduler.housekeeping import Housekeeping
+from scheduler.leadership import Leadership, election_interval, role_lock
 from scheduler.lost import LostMessages
 from scheduler.ratelimit import SystemClock
 from scheduler.runtime import Delivery

@@ -21,11 +21,11 @@ from bot.core.tickets import Tickets
 from bot.domain import Clock
 from bot.errors import StorageError
 from bot.holder import ContentHolder
-from bot.leadership import Leadership
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from scheduler.budget import SendBudget
 from scheduler.housekeeping import Housekeeping
+from scheduler.leadership import Leadership
 from scheduler.lost import LostMessages
 from scheduler.runtime import Delivery
 from scheduler.shared_budget import SharedWindow
@@ -54,7 +54,8 @@ class Services:
     delivery: Delivery
     # The prunes and the flood-gate sweep every process runs (scheduler/housekeeping.py).
     housekeeping: Housekeeping
-    # Which process runs `delivery` (bot/leadership.py): started in post_init, stopped in post_stop.
+    # Which process runs `delivery` (scheduler/leadership.py): started in post_init, stopped
+    # in post_stop.
     leadership: Leadership
 
     async def prepare_database(self) -> None:

@@ -96,8 +96,8 @@ class Delivery:
 
     Built once at start-up with everything but the chat platform; `connect` gives it the
     messenger once the transport can send (post_init). Only the holder of the sender role runs
-    the scheduler and sender (`start`, `stop`, called by bot/leadership.py); a standby still has
-    a runtime that is not started, so staff actions there schedule nothing that would run.
+    the scheduler and sender (`start`, `stop`, called by scheduler/leadership.py); a standby still
+    has a runtime that is not started, so staff actions there schedule nothing that would run.
     """
 
     def __init__(

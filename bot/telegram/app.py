@@ -170,7 +170,7 @@ async def _post_init(application: BotApplication) -> None:
         ask_staff=bool(services.settings.staff_ids),
     )
     # The delivery port can send once the bot exists; leadership decides whether this process
-    # runs the scheduler and the sender (one of each per database, bot/leadership.py).
+    # runs the scheduler and the sender (one of each per database, scheduler/leadership.py).
     services.delivery.connect(PtbMessenger(application.bot))
     await services.leadership.start()
     log.info("bot @%s is ready (%s)", application.bot.username, services.leadership.role)

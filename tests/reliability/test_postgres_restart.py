@@ -17,7 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.content import Content
 from bot.holder import ContentBundle
-from bot.leadership import election_interval
+from scheduler.leadership import election_interval
 from scheduler.outbox import default_max_in_flight
 from tests.databases import private_postgres
 from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.leadership import LOCK_NAME, AdvisoryLock, Leadership, SoleProcessLock, role_lock
+from scheduler.leadership import LOCK_NAME, AdvisoryLock, Leadership, SoleProcessLock, role_lock
 from tests.databases import postgres_schema
 
 pytestmark = pytest.mark.postgres
