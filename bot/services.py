@@ -21,6 +21,7 @@ from bot.dialogue import text_problems as dialogue_text_problems
 from bot.errors import ContentError, StorageError
 from bot.feedback import FEEDBACK_TEXTS, Feedback
 from bot.flood import FloodGate, Gate, SharedFloodGate
+from bot.insight import INSIGHT_TEXTS, Insight
 from bot.leadership import Leadership
 from bot.matching import Matcher, ModelStore
 from bot.residents import RESIDENT_TEXTS, Residents
@@ -82,6 +83,7 @@ def text_problems(content: Content) -> list[str]:
         *missing_texts(content.texts, RESIDENT_TEXTS, where=where, needed_by="the bot"),
         *missing_texts(content.texts, TICKET_TEXTS, where=where, needed_by="asking the staff"),
         *missing_texts(content.texts, FEEDBACK_TEXTS, where=where, needed_by="answer feedback"),
+        *missing_texts(content.texts, INSIGHT_TEXTS, where=where, needed_by="staff insight"),
         *visual_text_problems(content.texts, where),
     ]
 
@@ -152,6 +154,7 @@ class Services:
     leadership: Leadership | None = None
     tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
     feedback: Feedback | None = None  # 👍/👎 under answers (issue 16); set by `create`
+    insight: Insight | None = None  # what the bot achieves, for /stats and the digest (issue 16)
 
     @classmethod
     def create(
@@ -216,6 +219,7 @@ class Services:
             lost,
             tickets=tickets,
             feedback=feedback,
+            insight=Insight(sessions, lambda: content.current.content, clock, settings.timezone),
         )
 
     async def prepare_database(self) -> None:

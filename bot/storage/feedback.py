@@ -272,3 +272,44 @@ async def conversations(
         if answered_at is not None
     )
     return Conversations(int(chats or 0), int(tickets), int(ticket_chats), tuple(seconds))
+
+
+async def questions_between(
+    session: AsyncSession, start: dt.datetime, end: dt.datetime
+) -> tuple[int, int]:
+    """(questions, answered) asked in [start, end), from the questions' covering index."""
+    total, answered = (
+        await session.execute(
+            select(func.count(), _count_if(Question.answered.is_(True))).where(
+                Question.asked_at >= start, Question.asked_at < end
+            )
+        )
+    ).one()
+    return int(total), int(answered)
+
+
+async def votes_between(
+    session: AsyncSession, first_day: dt.date, last_day: dt.date
+) -> tuple[int, int]:
+    """(👍, 👎) on answers given between two local days (inclusive)."""
+    up, down = (
+        await session.execute(
+            select(_count_if(Answer.vote == 1), _count_if(Answer.vote == -1)).where(
+                Answer.day >= first_day, Answer.day <= last_day
+            )
+        )
+    ).one()
+    return int(up), int(down)
+
+
+async def questions_about(
+    session: AsyncSession, topic: str, since: dt.datetime, *, limit: int = 300
+) -> list[str]:
+    """The newest questions answered with `topic` since `since` (texts only, no chat id)."""
+    rows = await session.scalars(
+        select(Question.text)
+        .where(Question.asked_at >= since, Question.answered.is_(True), Question.topic == topic)
+        .order_by(Question.asked_at.desc())
+        .limit(limit)
+    )
+    return [str(text) for text in rows]

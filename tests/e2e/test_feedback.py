@@ -162,3 +162,27 @@ async def test_a_vote_after_a_restart_still_counts(
     async with started_app(Services.create(settings)):
         up, _ = votes(answer)
         assert (await press(resident, answer, up)).text == TEXTS.get("feedback_thanks", "en")
+
+
+async def test_stats_shows_the_helpful_share_per_topic_and_the_questions_behind_a_down(
+    emulator: BotApiEmulator, resident: Resident
+) -> None:
+    other = Resident(emulator, emulator.user(7003, language_code="sv"))
+    first = await resident.says("varför flyttar områdesarbetet?")
+    second = await other.says("varför flytar områdesarbetet till baltorp?")
+    await press(resident, first, votes(first)[0])  # 👍
+    before = emulator.count_messages(other.chat_id)
+    await press(other, second, votes(second)[1])  # 👎, answered with a way on
+    await emulator.wait_for_messages(other.chat_id, before + 1, timeout=TIMEOUT)
+    await other.say("vad kostar en pizza")  # a question the bot cannot answer
+
+    staff = Resident(emulator, emulator.user(STAFF, language_code="sv"))
+    stats = (await staff.say("/stats", replies=2))[0].text or ""
+    assert "Hjälpsamma svar: 50 % (–), 👍 1, 👎 1" in stats
+    assert "Frågor senaste 7 dagarna: 3, besvarade 67 %" in stats
+    assert "Besvarade frågor: 67 % (–)" in stats
+    assert "• Varför flyttar arbetet?: 2 (2 / 0), 👍 1, 👎 1, 50 %" in stats
+    assert "Flest 👎" in stats
+    assert "2 × varför flytar områdesarbetet till baltorp?" in stats
+    assert str(resident.chat_id) not in stats
+    assert str(other.chat_id) not in stats
