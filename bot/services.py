@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
 from bot.dialogue import text_problems as dialogue_text_problems
+from bot.digest import Digest
 from bot.errors import ContentError, StorageError
 from bot.feedback import FEEDBACK_TEXTS, Feedback
 from bot.flood import FloodGate, Gate, SharedFloodGate
@@ -155,6 +156,7 @@ class Services:
     tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
     feedback: Feedback | None = None  # 👍/👎 under answers (issue 16); set by `create`
     insight: Insight | None = None  # what the bot achieves, for /stats and the digest (issue 16)
+    digest: Digest | None = None  # the weekly digest to the staff (issue 16)
 
     @classmethod
     def create(
@@ -201,6 +203,7 @@ class Services:
         residents.feedback = feedback
         tickets = Tickets(sessions, content, residents, settings, clock)
         lost = LostMessages(sessions)
+        insight = Insight(sessions, lambda: content.current.content, clock, settings.timezone)
         window = (
             LocalWindow(settings.send_rate, SystemClock())
             if sole_writer
@@ -219,7 +222,8 @@ class Services:
             lost,
             tickets=tickets,
             feedback=feedback,
-            insight=Insight(sessions, lambda: content.current.content, clock, settings.timezone),
+            insight=insight,
+            digest=Digest(sessions, insight, settings, clock),
         )
 
     async def prepare_database(self) -> None:

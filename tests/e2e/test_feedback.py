@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import csv
+import datetime as dt
+import re
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
-from bot.config import Secret, Settings
-from bot.content import load_content
+from bot.cli import main
+from bot.config import DigestSchedule, Secret, Settings
+from bot.content import STOCKHOLM, load_content
+from bot.digest import last_due, next_due
+from bot.errors import ConfigError
 from bot.feedback import vote_data
 from bot.services import Services
+from bot.telegram.jobs import DIGEST_JOB
+from bot.visuals.png import png_dimensions
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
 from tests.emulator import BotApiEmulator, CallbackAnswer, SentMessage
@@ -186,3 +199,125 @@ async def test_stats_shows_the_helpful_share_per_topic_and_the_questions_behind_
     assert "2 × varför flytar områdesarbetet till baltorp?" in stats
     assert str(resident.chat_id) not in stats
     assert str(other.chat_id) not in stats
+
+
+async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_language(
+    settings: Settings, emulator: BotApiEmulator
+) -> None:
+    english_staff = 9302
+    settings = replace(settings, staff_ids=frozenset({STAFF, english_staff}))
+    monday = dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
+    now = [monday - dt.timedelta(days=3)]  # the Friday before
+    async with started_app(Services.create(settings, clock=lambda: now[0])) as app:
+        resident = Resident(emulator, emulator.user(7001, language_code="sv"))
+        other = Resident(emulator, emulator.user(7003, language_code="sv"))
+        first = await resident.says("varför flyttar områdesarbetet?")
+        second = await other.says("varför flytar områdesarbetet till baltorp?")
+        await press(resident, first, votes(first)[0])
+        await press(other, second, votes(second)[1])
+        await Resident(emulator, emulator.user(english_staff, language_code="sv")).says(
+            "/language en"
+        )
+
+        assert app.job_queue is not None
+        (job,) = app.job_queue.get_jobs_by_name(DIGEST_JOB)
+        # Scheduled for the next Monday 08:00 in the bot's time zone (APScheduler's own clock).
+        assert settings.digest is not None
+        expected = next_due(settings.digest, dt.datetime.now(STOCKHOLM))
+        assert job.next_t is not None
+        assert job.next_t == expected
+        assert job.next_t.astimezone(STOCKHOLM).strftime("%a %H:%M") == "Mon 08:00"
+
+        now[0] = monday
+        await job.run(app)
+        sv = (await emulator.wait_for_messages(STAFF, 1, timeout=TIMEOUT))[-1].text or ""
+        en = (await emulator.wait_for_messages(english_staff, 2, timeout=TIMEOUT))[-1].text or ""
+        assert sv.startswith("Veckosammanfattning 2026-11-23 – 2026-11-29")
+        assert "Hjälpsamma svar: 50 % (–), 👍 1, 👎 1" in sv
+        assert en.startswith("Weekly digest 2026-11-23 – 2026-11-29")
+        assert "Helpful answers: 50 % (–), 👍 1, 👎 1" in en
+        assert "Questions answered: 100 % (–)" in en
+        # Once a week: the job firing again (another process, a restart) sends nothing more.
+        count = emulator.count_messages(STAFF)
+        await job.run(app)
+        await emulator.wait_for_updates_confirmed()
+        assert emulator.count_messages(STAFF) == count
+        assert resident.chat_id not in (STAFF, english_staff)
+
+
+def test_digest_schedule_from_the_environment() -> None:
+    base = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert Settings.from_env(base).digest == DigestSchedule(0, dt.time(8, 0))
+    assert Settings.from_env({**base, "OMRADESBOT_DIGEST": "Fri 16:30"}).digest == DigestSchedule(
+        4, dt.time(16, 30)
+    )
+    assert Settings.from_env({**base, "OMRADESBOT_DIGEST": "off"}).digest is None
+    for bad in ("monday", "mon 25:00", "xyz 08:00", "mon 8", "mon 08:00 extra"):
+        with pytest.raises(ConfigError, match="OMRADESBOT_DIGEST"):
+            Settings.from_env({**base, "OMRADESBOT_DIGEST": bad})
+
+
+def test_the_digest_is_due_on_the_configured_weekday_and_time() -> None:
+    schedule = DigestSchedule(0, dt.time(8, 0))
+    sunday = dt.datetime(2026, 11, 29, 23, 0, tzinfo=STOCKHOLM)
+    assert next_due(schedule, sunday) == dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
+    monday = dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
+    assert last_due(schedule, monday) == monday
+    assert next_due(schedule, monday) == monday + dt.timedelta(days=7)
+
+
+async def test_the_report_has_a_feedback_section_with_its_chart_and_the_csv_export(
+    emulator: BotApiEmulator,
+    resident: Resident,
+    bot_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = Resident(emulator, emulator.user(7003, language_code="sv"))
+    first = await resident.says("varför flyttar områdesarbetet?")
+    second = await other.says("varför flytar områdesarbetet till baltorp?")
+    await press(resident, first, votes(first)[0])
+    await press(other, second, votes(second)[1])
+
+    monkeypatch.setenv("OMRADESBOT_DATABASE_URL", bot_database.plain_url)
+    out, csv_dir = tmp_path / "report.html", tmp_path / "csv"
+    arguments = ["report", "--out", str(out), "--csv", str(csv_dir), "--lang", "en"]
+    assert await asyncio.to_thread(main, arguments) == 0
+
+    page = out.read_text(encoding="utf-8")
+    section = page[page.index('<section id="feedback">') :]
+    assert "<h2>Did the answers help?</h2>" in section
+    chart = re.search(r'id="feedback-chart" src="data:image/png;base64,([^"]+)"', section)
+    assert chart is not None
+    assert png_dimensions(base64.b64decode(chart[1]))[0] == 1080
+    assert "<td>Share of helpful answers</td><td class=number>50 %</td>" in section
+    assert (
+        "<td>Why is the work moving?</td><td class=number>2</td><td class=number>2</td>"
+        "<td class=number>0</td><td class=number>1</td><td class=number>1</td>"
+        "<td class=number>50 %</td>"
+    ) in section
+    assert str(resident.chat_id) not in page
+
+    today = dt.datetime.now(STOCKHOLM).date().isoformat()
+    with (csv_dir / "days.csv").open(encoding="utf-8", newline="") as handle:
+        days = list(csv.DictReader(handle))
+    assert len(days) == 28
+    assert days[-1] == {
+        "date": today,
+        "questions": "2",
+        "answered": "2",
+        "answered_share": "1.0000",
+        "answers": "2",
+        "up": "1",
+        "down": "1",
+        "helpful_share": "0.5000",
+    }
+    with (csv_dir / "topics.csv").open(encoding="utf-8", newline="") as handle:
+        (topic,) = list(csv.DictReader(handle))
+    assert (topic["topic"], topic["title"], topic["up"], topic["down"]) == (
+        "why_move",
+        "Why is the work moving?",  # titles in the report's language
+        "1",
+        "1",
+    )
+    assert topic["last_date"] == today
