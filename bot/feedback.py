@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import string
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ VOTE_LABELS = {UP: "👍", DOWN: "👎"}
 # How long an answer may be voted on; afterwards only its counts remain (no chat id, no token).
 VOTE_WINDOW = dt.timedelta(days=7)
 NEAREST_TOPICS = 3
+_TOKEN_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")  # token_urlsafe's
 
 FEEDBACK_TEXTS: Mapping[str, frozenset[str]] = {
     "feedback_thanks": frozenset(),
@@ -58,7 +60,7 @@ def parse_vote(data: str) -> tuple[str, int] | None:
     token, sep, vote = data.removeprefix(VOTE_PREFIX).rpartition(":")
     if not data.startswith(VOTE_PREFIX) or not sep or vote not in VOTE_LABELS:
         return None
-    if not 8 <= len(token) <= 16 or not all(c.isalnum() or c in "-_" for c in token):
+    if not 8 <= len(token) <= 16 or not all(c in _TOKEN_CHARACTERS for c in token):
         return None
     return token, 1 if vote == UP else -1
 

@@ -321,3 +321,26 @@ async def test_the_report_has_a_feedback_section_with_its_chart_and_the_csv_expo
         "1",
     )
     assert topic["last_date"] == today
+
+
+async def test_an_answer_chosen_after_did_you_mean_is_counted_as_such(
+    resident: Resident, bot_database: Database
+) -> None:
+    unsure = await resident.says("trygghet hösten")
+    assert unsure.text == TEXTS.get("did_you_mean", "sv")
+    assert votes(unsure) == []
+    offered = next(d for d in labels(unsure) if d.startswith("faq:"))
+    answer = await resident.press(unsure, offered)
+    assert len(votes(answer)) == 2
+    menu = await resident.says("/fragor")
+    await resident.press(menu, offered)
+    engine = bot_database.engine()
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT topic, via FROM answers ORDER BY id"))
+            assert [tuple(row) for row in rows] == [
+                (offered.removeprefix("faq:"), "suggested"),
+                (offered.removeprefix("faq:"), "menu"),
+            ]
+    finally:
+        await engine.dispose()
