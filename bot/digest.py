@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,14 @@ def next_due(schedule: DigestSchedule, now: dt.datetime) -> dt.datetime:
     return last_due(schedule, now) + dt.timedelta(days=7)
 
 
+@dataclass(frozen=True)
+class SentDigest:
+    """A digest just enqueued: its broadcast and who gets it in which language."""
+
+    broadcast_id: int
+    recipients: tuple[Recipient, ...]
+
+
 class Digest:
     """Builds the week's digest and enqueues it for the staff."""
 
@@ -64,9 +73,9 @@ class Digest:
             return (self._settings.staff_chat_id,)
         return tuple(sorted(self._settings.staff_ids))
 
-    async def send(self, now: dt.datetime | None = None) -> int | None:
-        """Enqueue the digest of the seven local days before `now`; the broadcast id, or None
-        when it is off, has nobody to go to, or this week's was enqueued already."""
+    async def send(self, now: dt.datetime | None = None) -> SentDigest | None:
+        """Enqueue the digest of the seven local days before `now`; None when it is off, has
+        nobody to go to, or this week's was enqueued already (by this process or another)."""
         schedule = self._settings.digest
         if schedule is None or not self.targets:
             return None
@@ -97,7 +106,7 @@ class Digest:
         if stored is None:
             return None
         log.info("weekly digest %s enqueued for %d staff chats", key, len(recipients))
-        return stored.id
+        return SentDigest(stored.id, tuple(recipients))
 
     async def _recipients(self, session: AsyncSession, now: dt.datetime) -> list[Recipient]:
         """The targets with their languages; a delivery needs a row in residents to hang off."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.telegram.context import BotApplication, BotContext
+from bot.telegram.visuals import send_trend_charts
 
 PRUNE_AT = dt.time(3, 30)  # a quiet hour, local time
 FLOOD_SWEEP_EVERY = dt.timedelta(minutes=10)
@@ -19,9 +20,14 @@ async def prune_questions(context: BotContext) -> None:
 async def send_digest(context: BotContext) -> None:
     """The weekly digest to the staff, through the outbox (bot/digest.py)."""
     services = context.services
-    sent = services.digest is not None and await services.digest.send(services.clock())
-    if sent and services.delivery is not None:
+    sent = await services.digest.send(services.clock()) if services.digest is not None else None
+    if sent is None:
+        return
+    if services.delivery is not None:
         services.delivery.wake()
+    # The text goes through the outbox; the trend chart follows it directly, from the one
+    # process that enqueued the text (a chart lost to an error is logged, the text is not).
+    await send_trend_charts(context, [(r.chat_id, r.language) for r in sent.recipients])
 
 
 async def sweep_flood_gate(context: BotContext) -> None:

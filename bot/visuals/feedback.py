@@ -15,10 +15,15 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from bot.content import Lang, Texts
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content import STOCKHOLM, Lang, Texts
 from bot.insight import Overview, overview_lines, percent
+from bot.storage.feedback import votes_by_day
 from bot.visuals.png import ACCENT, FONT, GRID, INK, SECOND, figure_png, new_figure
+from bot.visuals.stats import DEFAULT_DAYS, collect_stats
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,6 +71,24 @@ class TrendDay:
         """👍 / (👍 + 👎); None without votes."""
         votes = self.up + self.down
         return self.up / votes if votes else None
+
+
+async def collect_trend(
+    sessions: async_sessionmaker[AsyncSession],
+    now: dt.datetime,
+    *,
+    days: int = DEFAULT_DAYS,
+    zone: ZoneInfo = STOCKHOLM,
+) -> tuple[TrendDay, ...]:
+    """The trend of the `days` local days up to `now`'s, read in SQL (by hour and by day)."""
+    stats = await collect_stats(sessions, now, days=days, zone=zone)
+    async with sessions() as session:
+        votes = await votes_by_day(session, stats.questions[0].day, stats.as_of)
+    return trend_days(
+        [(d.day, d.total, d.answered) for d in stats.questions],
+        votes,
+        [d.day for d in stats.questions],
+    )
 
 
 def trend_days(

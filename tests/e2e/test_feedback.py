@@ -230,8 +230,18 @@ async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_langu
 
         now[0] = monday
         await job.run(app)
-        sv = (await emulator.wait_for_messages(STAFF, 1, timeout=TIMEOUT))[-1].text or ""
-        en = (await emulator.wait_for_messages(english_staff, 2, timeout=TIMEOUT))[-1].text or ""
+        # The text through the outbox, the trend chart after it (in any order on the wire).
+        sv_messages = await emulator.wait_for_messages(STAFF, 2, timeout=TIMEOUT)
+        en_messages = (await emulator.wait_for_messages(english_staff, 3, timeout=TIMEOUT))[1:]
+        sv = next(m.text for m in sv_messages if m.text)
+        en = next(m.text for m in en_messages if m.text)
+        for messages, title in ((sv_messages, "Hjälpsamma svar"), (en_messages, "Helpful answers")):
+            (chart,) = [m for m in messages if m.photo is not None]
+            assert chart.photo is not None
+            assert chart.photo.content is not None
+            assert png_dimensions(chart.photo.content)[0] == 1080
+            assert "👍 1, 👎 1, 50 %" in (chart.caption or "")
+            assert title.split()[0] in (chart.caption or "")
         assert sv.startswith("Veckosammanfattning 2026-11-23 – 2026-11-29")
         assert "Hjälpsamma svar: 50 % (–), 👍 1, 👎 1" in sv
         assert en.startswith("Weekly digest 2026-11-23 – 2026-11-29")
