@@ -156,7 +156,12 @@ class Feedback:
         bundle = self._content.current
         entry = bundle.content.entry(answer.topic)
         since = dt.datetime.combine(answer.day, dt.time(0), tzinfo=self._zone)
-        question = await store.question_behind(session, caller.chat_id, answer.topic, since)
+        question = None
+        if answer.via != "menu":  # a topic from the menu had no question: its title stands in
+            # Answered from the resident's words, the question led to the topic; after "did you
+            # mean", it was the unanswered one before the choice.
+            led_to = answer.topic if answer.via == "text" else None
+            question = await store.question_behind(session, caller.chat_id, led_to, since)
         if question is None and entry is not None:
             question = entry.title[lang]
         rows: list[tuple[Button, ...]] = []

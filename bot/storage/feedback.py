@@ -113,16 +113,13 @@ async def _answer(session: AsyncSession, token: str) -> Answer | None:
 
 
 async def question_behind(
-    session: AsyncSession, chat_id: int, topic: str, since: dt.datetime
+    session: AsyncSession, chat_id: int, topic: str | None, since: dt.datetime
 ) -> str | None:
-    """The resident's latest question since `since` that led to `topic` (or to no answer)."""
+    """The resident's latest question since `since` that led to `topic` (None: no answer)."""
+    led_to = Question.topic.is_(None) if topic is None else Question.topic == topic
     text = await session.scalar(
         select(Question.text)
-        .where(
-            Question.chat_id == chat_id,
-            Question.asked_at >= since,
-            (Question.topic == topic) | Question.topic.is_(None),
-        )
+        .where(Question.chat_id == chat_id, Question.asked_at >= since, led_to)
         .order_by(Question.asked_at.desc(), Question.id.desc())
         .limit(1)
     )

@@ -343,7 +343,18 @@ async def test_an_answer_chosen_after_did_you_mean_is_counted_as_such(
     answer = await resident.press(unsure, offered)
     assert len(votes(answer)) == 2
     menu = await resident.says("/fragor")
-    await resident.press(menu, offered)
+    from_menu = await resident.press(menu, offered)
+    # 👎 fills in the question that was asked: the one before "did you mean", or for a topic
+    # picked from the menu, the topic's title.
+    for message, question in (
+        (answer, "trygghet hösten"),
+        (from_menu, CONTENT.entry(offered.removeprefix("faq:")).title["sv"]),  # type: ignore[union-attr]
+    ):
+        before = resident.emulator.count_messages(resident.chat_id)
+        await press(resident, message, votes(message)[1])
+        messages = await resident.emulator.wait_for_messages(resident.chat_id, before + 1)
+        confirm = await resident.press(messages[before], "ticket:ask")
+        assert question in (confirm.text or "")
     engine = bot_database.engine()
     try:
         async with engine.connect() as connection:
