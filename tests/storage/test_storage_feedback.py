@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.feedback import (
     GivenAnswer,
@@ -14,6 +16,7 @@ from bot.storage.feedback import (
     close_votes,
     conversations,
     prune_answers,
+    questions_between,
     record_answers,
     topic_figures,
     votes_between,
@@ -142,3 +145,36 @@ async def test_conversations_resolved_without_a_ticket_and_median_answer_time(
     assert (figures.chats, figures.tickets, figures.ticket_chats) == (2, 1, 1)
     assert figures.resolved_share == 0.5
     assert figures.median_answer_seconds == 3 * 3600
+
+
+async def test_staff_figures_read_covering_indexes_only(engine: AsyncEngine) -> None:
+    """Every staff count is answered from an index alone, never by reading rows (SQLite's plan
+    says so; PostgreSQL's planner decides by table size, see bench/feedback.py)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip(
+            "SQLite's EXPLAIN QUERY PLAN names covering indexes; PostgreSQL's depends on size"
+        )
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    start, end = NOW - dt.timedelta(days=7), NOW
+    async with sessions() as session:
+        await topic_figures(session, TODAY - dt.timedelta(days=6), TODAY)
+        await votes_by_day(session, TODAY - dt.timedelta(days=6), TODAY)
+        await votes_between(session, TODAY - dt.timedelta(days=6), TODAY)
+        await questions_between(session, start, end)
+        await conversations(session, start, end)
+    event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    # The tickets' lines (a few hundred rows a week) are read; everything else from an index.
+    counted = [(s, p) for s, p in statements if "FROM tickets" not in s]
+    assert len(counted) == 5
+    async with engine.connect() as connection:
+        for statement, parameters in counted:
+            plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            details = " ".join(str(row[-1]) for row in plan)
+            assert "COVERING INDEX" in details, (statement, details)
