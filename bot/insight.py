@@ -140,7 +140,8 @@ def overview_lines(
     *,
     topics: int | None = STATS_TOPICS,
 ) -> list[str]:
-    """The overview in words: overall (with the span before), per topic, the weakest topics."""
+    """The overview in words: overall (with the span before), per topic (the first `topics`,
+    all for None, none for 0), the weakest topics."""
     t = texts.get
     now, before = overview.current, overview.before
     days = (now.last_day - now.first_day).days + 1
@@ -191,7 +192,7 @@ def overview_lines(
             )
             for f in shown
         ]
-    else:
+    elif not overview.topics:
         lines.append(t("insight_none", lang))
     if overview.weakest:
         lines.append(t("insight_most_down", lang))
