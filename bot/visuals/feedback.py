@@ -109,7 +109,7 @@ def build_trend_figure(days: Sequence[TrendDay], texts: Texts, lang: Lang) -> Fi
 
     figure = new_figure(_HEIGHT_PX)
     axes = figure.add_subplot(1, 1, 1)
-    figure.subplots_adjust(left=0.1, right=0.9, top=0.88, bottom=0.2)
+    figure.subplots_adjust(left=0.1, right=0.9, top=0.88, bottom=0.25)
     axes.set_title(
         texts.get("feedback_chart_title", lang, days=len(days)),
         loc="left",
@@ -166,7 +166,7 @@ def build_trend_figure(days: Sequence[TrendDay], texts: Texts, lang: Lang) -> Fi
         loc="upper left",
         fontsize=_TICK_PT,
         frameon=False,
-        ncols=4,
+        ncols=2,  # two rows: the long Swedish labels fit the phone's width
         bbox_to_anchor=(0.0, -0.1),
     )
     return figure
