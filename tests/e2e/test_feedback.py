@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.cli import main
-from bot.config import DigestSchedule, Secret, Settings
+from bot.config import Secret, Settings
 from bot.content import STOCKHOLM, load_content
-from bot.digest import last_due, next_due
-from bot.errors import ConfigError
+from bot.digest import next_due
 from bot.feedback import vote_data
 from bot.services import Services
 from bot.telegram.jobs import DIGEST_JOB
@@ -253,27 +252,6 @@ async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_langu
         await emulator.wait_for_updates_confirmed()
         assert emulator.count_messages(STAFF) == count
         assert resident.chat_id not in (STAFF, english_staff)
-
-
-def test_digest_schedule_from_the_environment() -> None:
-    base = {"TELEGRAM_BOT_TOKEN": TOKEN}
-    assert Settings.from_env(base).digest == DigestSchedule(0, dt.time(8, 0))
-    assert Settings.from_env({**base, "OMRADESBOT_DIGEST": "Fri 16:30"}).digest == DigestSchedule(
-        4, dt.time(16, 30)
-    )
-    assert Settings.from_env({**base, "OMRADESBOT_DIGEST": "off"}).digest is None
-    for bad in ("monday", "mon 25:00", "xyz 08:00", "mon 8", "mon 08:00 extra"):
-        with pytest.raises(ConfigError, match="OMRADESBOT_DIGEST"):
-            Settings.from_env({**base, "OMRADESBOT_DIGEST": bad})
-
-
-def test_the_digest_is_due_on_the_configured_weekday_and_time() -> None:
-    schedule = DigestSchedule(0, dt.time(8, 0))
-    sunday = dt.datetime(2026, 11, 29, 23, 0, tzinfo=STOCKHOLM)
-    assert next_due(schedule, sunday) == dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
-    monday = dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
-    assert last_due(schedule, monday) == monday
-    assert next_due(schedule, monday) == monday + dt.timedelta(days=7)
 
 
 async def test_the_report_has_a_feedback_section_with_its_chart_and_the_csv_export(
