@@ -19,8 +19,11 @@ from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
 from bot.core.tickets import Tickets
+from bot.digest import Digest
 from bot.domain import Clock
+from bot.feedback import Feedback
 from bot.holder import ContentHolder, model_store
+from bot.insight import Insight
 from bot.services import Services
 from bot.storage.engine import create_engine, session_factory
 from scheduler.budget import LocalWindow, SendBudget
@@ -74,17 +77,29 @@ def build_services(
         if sole_writer
         else SharedFloodGate(sessions, settings.flood_limit, clock)
     )
+    retention = dt.timedelta(days=settings.question_retention_days)
     residents = Residents(
         sessions,
         content,
         clock,
         flood,
-        retention=dt.timedelta(days=settings.question_retention_days),
+        retention=retention,
         sole_writer=sole_writer,
         keep_drafts=bool(settings.staff_ids),
     )
+    feedback = Feedback(
+        sessions,
+        content,
+        clock,
+        zone=settings.timezone,
+        retention=retention,
+        ask_staff=bool(settings.staff_ids),
+        language=residents.language,
+    )
+    residents.feedback = feedback  # each needs the other: votes go under the residents' answers
     tickets = Tickets(sessions, content, residents, settings, clock)
     lost = LostMessages(sessions)
+    insight = Insight(sessions, lambda: content.current.content, clock, settings.timezone)
     window = (
         LocalWindow(settings.send_rate, SystemClock())
         if sole_writer
@@ -100,6 +115,7 @@ def build_services(
         staff_ids=settings.staff_ids,
         delivery=delivery,
         zone=settings.timezone,
+        insight=insight,
     )
     # Every process has a delivery port, but only the holder of the sender role starts it:
     # one scheduler and one sender per database.
@@ -124,6 +140,9 @@ def build_services(
         tickets=tickets,
         staff=staff,
         privacy=Privacy(residents, tickets),
+        feedback=feedback,
+        insight=insight,
+        digest=Digest(sessions, insight, settings, clock),
         budget=budget,
         lost=lost,
         delivery=delivery,

@@ -18,9 +18,12 @@ from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
 from bot.core.tickets import Tickets
+from bot.digest import Digest
 from bot.domain import Clock
 from bot.errors import StorageError
+from bot.feedback import Feedback
 from bot.holder import ContentHolder
+from bot.insight import Insight
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from scheduler.budget import SendBudget
@@ -49,10 +52,14 @@ class Services:
     # for replies, the outbox sender for pushes. On PostgreSQL it is shared by all processes.
     budget: SendBudget
     lost: LostMessages
+    feedback: Feedback  # 👍/👎 under answers
+    insight: Insight  # what the bot achieves, for /stats, the report and the digest
+    digest: Digest  # the weekly digest to the staff
     # The outbox sender and the reminder scheduler, behind the port the core drives; the
     # transport connects it to the bot in post_init.
     delivery: Delivery
-    # The prunes and the flood-gate sweep every process runs (scheduler/housekeeping.py).
+    # The prunes, the flood-gate sweep and the digest's timetable, in every process
+    # (scheduler/housekeeping.py).
     housekeeping: Housekeeping
     # Which process runs `delivery` (scheduler/leadership.py): started in post_init, stopped
     # in post_stop.

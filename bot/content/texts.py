@@ -17,6 +17,8 @@ DIALOGUE = "the dialogue"
 RESIDENTS = "the bot"
 TICKETS = "asking the staff"
 VISUALS = "the pictures and calendar files"
+FEEDBACK = "answer feedback"
+INSIGHT = "staff insight"
 
 _DIALOGUE: Mapping[str, frozenset[str]] = {
     "welcome": frozenset(),
@@ -183,6 +185,56 @@ _VISUALS: Mapping[str, frozenset[str]] = {
     "milestone_time": frozenset({"date", "time"}),
 }
 
+# 👍/👎 under answers and the way on after a 👎 (bot/feedback.py).
+_FEEDBACK: Mapping[str, frozenset[str]] = {
+    "feedback_thanks": frozenset(),
+    "feedback_noted": frozenset({"vote"}),
+    "feedback_already": frozenset(),
+    "feedback_old": frozenset(),
+    "feedback_sorry": frozenset(),
+    "feedback_sorry_no_staff": frozenset(),
+    "mydata_votes": frozenset({"count", "days"}),
+    "mydata_vote": frozenset({"date", "topic", "vote"}),
+    "mydata_vote_none": frozenset(),
+}
+
+# What the bot achieves, for /stats, the report and the digest (bot/insight.py).
+_INSIGHT: Mapping[str, frozenset[str]] = {
+    "insight_title": frozenset({"days"}),
+    "insight_answered": frozenset({"now", "before"}),
+    "insight_resolved": frozenset({"now", "before"}),
+    "insight_tickets": frozenset({"now", "before", "median"}),
+    "insight_helpful": frozenset({"now", "before", "up", "down"}),
+    "insight_topics": frozenset(),
+    "insight_topic": frozenset({"topic", "given", "direct", "suggested", "up", "down", "helpful"}),
+    "insight_most_down": frozenset(),
+    "insight_most_down_topic": frozenset({"topic", "down"}),
+    "insight_question": frozenset({"count", "text"}),
+    "insight_none": frozenset(),
+    "insight_no_votes": frozenset(),
+    "insight_hours": frozenset({"hours"}),
+    "digest_title": frozenset({"first", "last"}),
+}
+
+# The feedback trend chart and the report's section on it (bot/visuals/feedback.py).
+_FEEDBACK_VISUALS: Mapping[str, frozenset[str]] = {
+    "feedback_chart_title": frozenset({"days"}),
+    "feedback_chart_votes": frozenset(),
+    "feedback_chart_up": frozenset(),
+    "feedback_chart_down": frozenset(),
+    "feedback_chart_helpful": frozenset(),
+    "report_feedback": frozenset(),
+    "report_feedback_overall": frozenset(),
+    "report_feedback_topics": frozenset({"days"}),
+    "report_column_figure": frozenset(),
+    "report_column_now": frozenset(),
+    "report_column_before": frozenset(),
+    "report_column_given": frozenset(),
+    "report_column_direct": frozenset(),
+    "report_column_suggested": frozenset(),
+    "report_column_helpful": frozenset(),
+}
+
 
 Keys = Mapping[str, frozenset[str]]
 
@@ -197,7 +249,14 @@ def _once(parts: Mapping[str, Keys]) -> dict[str, Keys]:
 
 
 REQUIRED_TEXTS: Mapping[str, Keys] = _once(
-    {DIALOGUE: _DIALOGUE, RESIDENTS: _RESIDENTS, TICKETS: _TICKETS, VISUALS: _VISUALS}
+    {
+        DIALOGUE: _DIALOGUE,
+        RESIDENTS: _RESIDENTS,
+        TICKETS: _TICKETS,
+        FEEDBACK: _FEEDBACK,
+        INSIGHT: _INSIGHT,
+        VISUALS: {**_VISUALS, **_FEEDBACK_VISUALS},
+    }
 )
 
 

@@ -20,6 +20,7 @@ from bot.content import Content, Milestone, Texts
 from bot.content.timeline import live_timeline
 from bot.domain import AREAS, Button, Lang, Reply
 from bot.errors import ContentError
+from bot.insight import Insight
 from bot.parsing import whole_number
 from bot.storage import outbox as store
 from bot.storage.lost import lost_since
@@ -62,6 +63,7 @@ class StaffService:
         staff_ids: frozenset[int],
         delivery: DeliveryControl | None = None,
         zone: ZoneInfo = DEFAULT_TIMEZONE,
+        insight: Insight | None = None,
     ) -> None:
         """`zone`: the settings' time zone, in which staff type and read dates."""
         self._sessions = sessions
@@ -71,6 +73,7 @@ class StaffService:
         self._clock = clock
         self._staff = staff_ids
         self._delivery = delivery
+        self._insight = insight
 
     @property
     def _texts(self) -> Texts:
@@ -331,6 +334,8 @@ class StaffService:
             count=sum(lost.values()),
             reasons=f" ({reasons})" if reasons else "",
         )
+        if self._insight is not None:  # answers, votes and tickets (bot/insight.py)
+            undelivered += "\n\n" + await self._insight.stats_text(lang)
         return Reply(f"{text}\n{undelivered}")
 
     async def reload(self, actor: int, lang: Lang) -> Reply:

@@ -17,12 +17,15 @@ from telegram.ext import (
 
 from bot.core.dialogue import COMMANDS
 from bot.domain import FORGET_YES
+from bot.feedback import VOTE_PREFIX
 from bot.services import Services
+from bot.telegram import feedback as feedback_handlers
 from bot.telegram import handlers, tickets
 from bot.telegram import staff as staff_handlers
 from bot.telegram.commands import set_command_menus
 from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotContext
 from bot.telegram.filters import Addressed
+from bot.telegram.jobs import schedule_digest
 from bot.telegram.loop import new_event_loop
 from bot.telegram.messenger import PtbMessenger
 from bot.telegram.ordering import PerChatOrder
@@ -144,9 +147,11 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     main(MessageHandler(replies & ~staff, tickets.refuse_reply))
 
     # Buttons with a home of their own, before the resident button handler (which would call
-    # them expired): staff Send/Cancel, the ticket buttons, /forget's confirmation.
+    # them expired): staff Send/Cancel, the ticket buttons, the 👍/👎 under answers, /forget's
+    # confirmation.
     main(CallbackQueryHandler(staff_handlers.staff_button, pattern=r"^staff:"))
     main(CallbackQueryHandler(tickets.ticket_button, pattern=r"^ticket:"))
+    main(CallbackQueryHandler(feedback_handlers.vote, pattern=rf"^{VOTE_PREFIX}"))
     main(CallbackQueryHandler(handlers.forget_confirmed, pattern=rf"^{FORGET_YES}$"))
 
     # The rest: button presses, free text, then fallbacks. Text comes before the unknown-command
@@ -164,6 +169,7 @@ async def _post_init(application: BotApplication) -> None:
     services = application.bot_data.services
     await services.prepare_database()
     await services.housekeeping.start()  # prunes old questions now, then daily
+    schedule_digest(application)
     await set_command_menus(
         application.bot,
         services.content.current.content.texts,
