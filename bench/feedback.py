@@ -38,9 +38,9 @@ from bench.datascale import (
 )
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.content import Content, load_content
+from bot.core.feedback import VOTE_WINDOW
+from bot.core.insight import Insight, read_overview
 from bot.core.staff import StaffService
-from bot.feedback import VOTE_WINDOW
-from bot.insight import Insight, read_overview
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.feedback import votes_by_day
 from bot.storage.migrate import upgrade

@@ -14,16 +14,16 @@ import math
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.core.digest import Digest
+from bot.core.feedback import Feedback
 from bot.core.flood import FloodGate, Gate, SharedFloodGate
+from bot.core.insight import Insight
 from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
 from bot.core.tickets import Tickets
-from bot.digest import Digest
 from bot.domain import Clock
-from bot.feedback import Feedback
 from bot.holder import ContentHolder, model_store
-from bot.insight import Insight
 from bot.services import Services
 from bot.storage.engine import create_engine, session_factory
 from scheduler.budget import LocalWindow, SendBudget

@@ -38,6 +38,9 @@ FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
 ASK_STAFF = "ticket:ask"  # "Ask the staff"; the question itself never goes into button data
 
+# The weekly digest to the staff is a notice with this dedupe key prefix: no unsubscribe button.
+DIGEST_KEY_PREFIX = "digest:"
+
 
 @dataclass(frozen=True)
 class Button:

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.core.digest import Digest
+from bot.core.feedback import Feedback
 from bot.core.flood import Gate
+from bot.core.insight import Insight
 from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
 from bot.core.tickets import Tickets
-from bot.digest import Digest
 from bot.domain import Clock
 from bot.errors import StorageError
-from bot.feedback import Feedback
 from bot.holder import ContentHolder
-from bot.insight import Insight
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from scheduler.budget import SendBudget

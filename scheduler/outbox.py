@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Texts
-from bot.domain import UNSUB_PREFIX, Button, Buttons, Lang
+from bot.domain import DIGEST_KEY_PREFIX, UNSUB_PREFIX, Button, Buttons, Lang
 from bot.logids import chat_pseudonym
 from bot.ports import (
     DeliveryError,
@@ -62,8 +62,6 @@ log = logging.getLogger(__name__)
 
 # Kinds that go out as new messages carry an unsubscribe button; retractions delete instead.
 _PUSH_KINDS = ("broadcast", "reminder", "notice")
-# The weekly digest to the staff is a notice with this dedupe key prefix: no unsubscribe button.
-DIGEST_KEY_PREFIX = "digest:"
 MAX_RATE_LIMITED_RETRIES = 20
 # Errors of a database that is briefly unavailable (locked, restarting, unreachable): the sender
 # waits them out, 1 s, 2 s, 4 s ... at most DATABASE_RETRY_MAX apart, instead of stopping.

@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import DigestSchedule, Settings
-from bot.digest import last_due, next_due
+from bot.core.digest import last_due, next_due
 from bot.errors import ConfigError
 
 TOKEN = "4242424242:AAE-digest-test-token"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.feedback import DOWN, UP, parse_vote, vote_data
 from bot.domain import MAX_CALLBACK_DATA
-from bot.feedback import DOWN, UP, parse_vote, vote_data
 
 
 def test_vote_data_fits_telegrams_limit_and_round_trips() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content, load_content
-from bot.insight import Overview, WeakTopic, Week, overview_lines, percent
+from bot.core.insight import Overview, WeakTopic, Week, overview_lines, percent
 from bot.storage.feedback import Conversations, TopicFigures
 
 FIRST, LAST = dt.date(2026, 11, 23), dt.date(2026, 11, 29)

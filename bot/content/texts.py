@@ -185,7 +185,7 @@ _VISUALS: Mapping[str, frozenset[str]] = {
     "milestone_time": frozenset({"date", "time"}),
 }
 
-# 👍/👎 under answers and the way on after a 👎 (bot/feedback.py).
+# 👍/👎 under answers and the way on after a 👎 (bot/core/feedback.py).
 _FEEDBACK: Mapping[str, frozenset[str]] = {
     "feedback_thanks": frozenset(),
     "feedback_noted": frozenset({"vote"}),
@@ -198,7 +198,7 @@ _FEEDBACK: Mapping[str, frozenset[str]] = {
     "mydata_vote_none": frozenset(),
 }
 
-# What the bot achieves, for /stats, the report and the digest (bot/insight.py).
+# What the bot achieves, for /stats, the report and the digest (bot/core/insight.py).
 _INSIGHT: Mapping[str, frozenset[str]] = {
     "insight_title": frozenset({"days"}),
     "insight_answered": frozenset({"now", "before"}),

@@ -13,17 +13,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DigestSchedule, Settings
-from bot.insight import Insight
-from bot.storage._dialect import insert_ignoring_conflicts
-from bot.storage.models import Broadcast, Resident
+from bot.core.insight import Insight
+from bot.domain import DIGEST_KEY_PREFIX
+from bot.storage.models import Broadcast
 from bot.storage.outbox import enqueue_broadcast
-from bot.storage.residents import Recipient
-from scheduler.outbox import DIGEST_KEY_PREFIX
+from bot.storage.residents import Recipient, staff_recipients
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +84,7 @@ class Digest:
         enqueued_at = self._clock()
         try:
             async with self._sessions.begin() as session:
-                recipients = await self._recipients(session, enqueued_at)
+                recipients = await staff_recipients(session, self.targets, now=enqueued_at)
                 stored = await enqueue_broadcast(
                     session,
                     Broadcast(
@@ -107,29 +105,3 @@ class Digest:
             return None
         log.info("weekly digest %s enqueued for %d staff chats", key, len(recipients))
         return SentDigest(stored.id, tuple(recipients))
-
-    async def _recipients(self, session: AsyncSession, now: dt.datetime) -> list[Recipient]:
-        """The targets with their languages; a delivery needs a row in residents to hang off."""
-        await session.execute(
-            insert_ignoring_conflicts(session, Resident),
-            [
-                {
-                    "chat_id": chat_id,
-                    "language": "sv",
-                    "language_chosen": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for chat_id in self.targets
-            ],
-        )
-        rows = await session.execute(
-            select(Resident.chat_id, Resident.language).where(Resident.chat_id.in_(self.targets))
-        )
-        languages: dict[int, str] = {}
-        for chat_id, language in rows:
-            languages[chat_id] = language
-        return [
-            Recipient(chat_id, "en" if languages.get(chat_id) == "en" else "sv")
-            for chat_id in self.targets
-        ]

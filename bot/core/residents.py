@@ -44,7 +44,7 @@ from bot.storage import privacy, questions
 from bot.storage import residents as store
 
 if TYPE_CHECKING:
-    from bot.feedback import Feedback
+    from bot.core.feedback import Feedback
     from bot.holder import ContentHolder
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class Residents:
         the language a resident chose may be remembered instead of read for every message.
         `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
         draft for "Ask the staff" (bot/core/tickets.py), in the same commit as the question.
-        `feedback`: FAQ answers in private chats get 👍/👎 buttons (bot/feedback.py)."""
+        `feedback`: FAQ answers in private chats get 👍/👎 buttons (bot/core/feedback.py)."""
         self._sessions = sessions
         self._content = content
         self._clock = clock

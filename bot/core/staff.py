@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import DEFAULT_TIMEZONE
 from bot.content import Content, Milestone, Texts
 from bot.content.timeline import live_timeline
+from bot.core.insight import Insight
 from bot.domain import AREAS, Button, Lang, Reply
 from bot.errors import ContentError
-from bot.insight import Insight
 from bot.parsing import whole_number
 from bot.storage import outbox as store
 from bot.storage.lost import lost_since
@@ -334,7 +334,7 @@ class StaffService:
             count=sum(lost.values()),
             reasons=f" ({reasons})" if reasons else "",
         )
-        if self._insight is not None:  # answers, votes and tickets (bot/insight.py)
+        if self._insight is not None:  # answers, votes and tickets (bot/core/insight.py)
             undelivered += "\n\n" + await self._insight.stats_text(lang)
         return Reply(f"{text}\n{undelivered}")
 

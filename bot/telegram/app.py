@@ -16,8 +16,8 @@ from telegram.ext import (
 )
 
 from bot.core.dialogue import COMMANDS
+from bot.core.feedback import VOTE_PREFIX
 from bot.domain import FORGET_YES
-from bot.feedback import VOTE_PREFIX
 from bot.services import Services
 from bot.telegram import feedback as feedback_handlers
 from bot.telegram import handlers, tickets

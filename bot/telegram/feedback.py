@@ -1,4 +1,4 @@
-"""Thin PTB handler for the 👍/👎 buttons under FAQ answers (bot/feedback.py decides)."""
+"""Thin PTB handler for the 👍/👎 buttons under FAQ answers (bot/core/feedback.py decides)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ DIGEST_JOB = "weekly-digest"
 
 
 async def send_digest(context: BotContext) -> None:
-    """The weekly digest to the staff, through the outbox (bot/digest.py)."""
+    """The weekly digest to the staff, through the outbox (bot/core/digest.py)."""
     services = context.services
     sent = await services.digest.send(services.clock())
     if sent is None:

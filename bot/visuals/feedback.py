@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE
 from bot.content import Texts
+from bot.core.insight import Overview, overview_lines, percent
 from bot.domain import Lang
-from bot.insight import Overview, overview_lines, percent
 from bot.storage.feedback import votes_by_day
 from bot.visuals.png import ACCENT, FONT, GRID, INK, SECOND, figure_png, new_figure
 from bot.visuals.stats import DEFAULT_DAYS, collect_stats

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import DEFAULT_TIMEZONE
 from bot.content import Content, Texts
+from bot.core.insight import read_overview
 from bot.domain import Lang
-from bot.insight import read_overview
 from bot.storage.feedback import votes_by_day
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.feedback import (

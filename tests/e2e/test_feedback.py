@@ -18,8 +18,8 @@ from bot.cli import main
 from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
 from bot.content import load_content
-from bot.digest import next_due
-from bot.feedback import vote_data
+from bot.core.digest import next_due
+from bot.core.feedback import vote_data
 from bot.telegram.jobs import DIGEST_JOB
 from bot.visuals.png import png_dimensions
 from tests.databases import Database
