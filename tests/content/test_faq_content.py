@@ -13,7 +13,7 @@ from bot.content import Content
 from bot.domain import LANGUAGES
 from bot.matching.normalise import fold
 
-ARTICLE = Path(__file__).resolve().parents[1] / "content" / "source" / "article.sv.txt"
+ARTICLE = Path(__file__).resolve().parents[2] / "content" / "source" / "article.sv.txt"
 MAX_LIX = 40
 # The article's own date (the project brief: "the municipality's article, 2020"). Its "hösten"
 # is autumn 2020, so answers may name that year although the article's text never prints it.
@@ -21,7 +21,7 @@ ARTICLE_YEAR = 2020
 MIN_QUESTIONS = 5
 # Held-out question sets measure how the matcher generalises; an example question copied from one
 # would make its score meaningless, so none may come this close (rapidfuzz ratio, 0..100).
-HELDOUT_DIR = Path(__file__).resolve().parent / "data"
+HELDOUT_DIR = Path(__file__).resolve().parents[1] / "data"
 MAX_SIMILARITY = 90
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")

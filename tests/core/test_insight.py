@@ -12,7 +12,7 @@ from bot.core.insight import Overview, WeakTopic, Week, overview_lines, percent
 from bot.storage.feedback import Conversations, TopicFigures
 
 FIRST, LAST = dt.date(2026, 11, 23), dt.date(2026, 11, 29)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOBODY = Conversations(chats=0, tickets=0, ticket_chats=0, answer_seconds=())
 
 

@@ -54,7 +54,7 @@ from tools.emulator.limits import FaultInjector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(10)]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ANNA = User(7, "Anna", language_code="sv")
 EMMA = User(8, "Emma", language_code="en")
 
