@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from telegram import InputFile
 from telegram.error import TelegramError
 
-from bot.content import Lang, Milestone
-from bot.dialogue import Reply
-from bot.residents import Caller
+from bot.content import Milestone
+from bot.domain import Caller, Lang, Reply
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import inline_keyboard
 from bot.visuals.calendar import (
@@ -93,7 +92,9 @@ async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> Non
     """The staff chart (subscribers, questions per day, top topics) with its caption."""
     services = context.services
     content = services.content.current.content
-    stats = await collect_stats(services.sessions, services.clock())
+    stats = await collect_stats(
+        services.sessions, services.clock(), zone=services.settings.timezone
+    )
     picture = await render_stats(stats, lang, content.texts, topic_titles(content, lang))
     await context.bot.send_photo(
         chat_id,

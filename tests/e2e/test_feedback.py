@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.bootstrap import build_services
 from bot.cli import main
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
-from bot.content import STOCKHOLM, load_content
-from bot.digest import next_due
-from bot.feedback import vote_data
-from bot.services import Services
+from bot.content import load_content
+from bot.core.digest import next_due
+from bot.core.feedback import vote_data
 from bot.telegram.jobs import DIGEST_JOB
 from bot.visuals.png import png_dimensions
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
-from tests.emulator import BotApiEmulator, CallbackAnswer, SentMessage
+from tools.emulator import BotApiEmulator, CallbackAnswer, SentMessage
 
 STAFF = 9301
 CONTENT = load_content(ROOT / "content")
@@ -169,9 +170,9 @@ async def test_a_vote_after_a_restart_still_counts(
 ) -> None:
     """Nothing about a vote lives in one process's memory: a press after a restart counts."""
     resident = Resident(emulator, emulator.user(7005, language_code="en"))
-    async with started_app(Services.create(settings)):
+    async with started_app(build_services(settings)):
         answer = await resident.says("why is the area work moving?")
-    async with started_app(Services.create(settings)):
+    async with started_app(build_services(settings)):
         up, _ = votes(answer)
         assert (await press(resident, answer, up)).text == TEXTS.get("feedback_thanks", "en")
 
@@ -207,7 +208,7 @@ async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_langu
     settings = replace(settings, staff_ids=frozenset({STAFF, english_staff}))
     monday = dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
     now = [monday - dt.timedelta(days=3)]  # the Friday before
-    async with started_app(Services.create(settings, clock=lambda: now[0])) as app:
+    async with started_app(build_services(settings, clock=lambda: now[0])) as app:
         resident = Resident(emulator, emulator.user(7001, language_code="sv"))
         other = Resident(emulator, emulator.user(7003, language_code="sv"))
         first = await resident.says("varför flyttar områdesarbetet?")

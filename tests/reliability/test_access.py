@@ -11,7 +11,6 @@ from bot.config import Settings
 from bot.telegram.staff import STAFF_COMMANDS
 from bot.telegram.tickets import STAFF_COMMANDS as TICKET_STAFF_COMMANDS
 from scheduler.budget import TRANSIENT_BACKOFF
-from tests.emulator import BotApiEmulator, FaultConfig, SentMessage, User
 from tests.reliability.conftest import (
     STAFF_ID,
     TOKEN,
@@ -21,6 +20,7 @@ from tests.reliability.conftest import (
     start_bot_process,
 )
 from tests.reliability.results import Results
+from tools.emulator import BotApiEmulator, FaultConfig, SentMessage, User
 
 REFUSAL = "Det här kommandot är bara för personalen."
 # Plausible arguments, so a refusal cannot hide behind a usage line.
