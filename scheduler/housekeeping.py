@@ -1,7 +1,9 @@
-"""Housekeeping jobs every process runs: pruning old questions and tickets, freeing flood memory.
+"""Housekeeping jobs every process runs: pruning old questions and tickets, freeing flood memory,
+and the weekly tasks (the staff digest).
 
 Beside the delivery jobs (scheduler/jobs.py, only on the holder of the sender role), these run
-in every process: pruning is one idempotent DELETE, and the flood gate's memory is per process.
+in every process: pruning is one idempotent DELETE, the flood gate's memory is per process, and
+a weekly task must be safe to fire in several processes (the digest has a dedupe key per week).
 The core's operations come in as plain callables, so this module never imports the core.
 """
 
@@ -47,6 +49,29 @@ class Housekeeping:
             IntervalTrigger(seconds=FLOOD_SWEEP_EVERY.total_seconds()),
             id="sweep-flood-gate",
             coalesce=True,
+        )
+
+    def every_week(
+        self,
+        task: Task,
+        *,
+        job_id: str,
+        weekday: int,
+        at: dt.time,
+        misfire_grace: dt.timedelta,
+    ) -> None:
+        """Run `task` each week on `weekday` (0 = Monday) at `at`, local time (the settings' zone);
+        a moment missed while the bot was down runs late within `misfire_grace`."""
+        trigger = CronTrigger(
+            day_of_week=weekday, hour=at.hour, minute=at.minute, timezone=self.scheduler.timezone
+        )
+        self.scheduler.add_job(
+            task,
+            trigger,
+            id=job_id,
+            coalesce=True,
+            misfire_grace_time=int(misfire_grace.total_seconds()),
+            replace_existing=True,
         )
 
     async def start(self) -> None:

@@ -74,6 +74,9 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         .request(AiohttpRequest(BOT_API_CONNECTIONS, budget=services.budget))
         .get_updates_request(AiohttpRequest())
         .context_types(CONTEXT_TYPES)
+        # No PTB JobQueue: every timed job runs on the scheduler/ timetables (housekeeping in every
+        # process, delivery on the sender's holder), one APScheduler each.
+        .job_queue(None)
         # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
         # the flood gate and the ticket draft are per chat.
         .concurrent_updates(PerChatOrder())
@@ -168,8 +171,8 @@ async def _post_init(application: BotApplication) -> None:
     """Start the long-lived services once the bot is connected, before the first update."""
     services = application.bot_data.services
     await services.prepare_database()
+    schedule_digest(application)  # on the housekeeping timetable, beside the daily prunes
     await services.housekeeping.start()  # prunes old questions now, then daily
-    schedule_digest(application)
     await set_command_menus(
         application.bot,
         services.content.current.content.texts,

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.content import Milestone
 from bot.domain import Caller, Lang, Reply
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotApplication, BotContext
 from bot.telegram.keyboards import inline_keyboard
 from bot.visuals.calendar import (
     ICS_MIME_TYPE,
@@ -104,9 +104,11 @@ async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> Non
     )
 
 
-async def send_trend_charts(context: BotContext, targets: Sequence[tuple[int, Lang]]) -> None:
+async def send_trend_charts(
+    application: BotApplication, targets: Sequence[tuple[int, Lang]]
+) -> None:
     """The feedback trend chart (4 weeks) to each staff chat in its language, after the digest."""
-    services = context.services
+    services = application.bot_data.services
     content = services.content.current.content
     trend = await collect_trend(
         services.sessions, services.clock(), zone=services.settings.timezone
@@ -116,7 +118,7 @@ async def send_trend_charts(context: BotContext, targets: Sequence[tuple[int, La
         if lang not in pictures:
             pictures[lang] = await asyncio.to_thread(trend_png, trend, content.texts, lang)
         try:
-            await context.bot.send_photo(
+            await application.bot.send_photo(
                 chat_id,
                 InputFile(pictures[lang], filename=TREND_FILENAME),
                 caption=trend_caption(trend, content.texts, lang),
