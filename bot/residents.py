@@ -26,6 +26,7 @@ from bot.content import (
     Lang,
     Milestone,
 )
+from bot.deeplinks import BotLinks
 from bot.dialogue import (
     FORGET_NO,
     FORGET_YES,
@@ -183,11 +184,13 @@ class Residents:
         retention: dt.timedelta,
         sole_writer: bool = False,
         keep_drafts: bool = False,
+        links: BotLinks | None = None,
     ) -> None:
         """`sole_writer`: no other process changes this database (SQLite's instance lock), so
         the language a resident chose may be remembered instead of read for every message.
         `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
-        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question."""
+        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question.
+        `links`: the bot's username, for "Tell a neighbour" under a subscription (Telegram)."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
@@ -196,6 +199,7 @@ class Residents:
         self._questions = questions.QuestionLog(sessions)
         self._chosen = ChosenLanguages() if sole_writer else None
         self._keep_drafts = keep_drafts
+        self._links = links or BotLinks()
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -316,7 +320,10 @@ class Residents:
             await store.get_or_create_resident(session, caller.chat_id, lang, now=self._clock())
             added = await store.subscribe(session, caller.chat_id, [area], now=self._clock())
         name = self._dialogue.area_name(area, lang)
-        return Reply(self._t("subscribed" if added else "already_subscribed", lang, area=name))
+        share = self._links.share_rows(self._content.current.content.texts, lang, area)
+        return Reply(
+            self._t("subscribed" if added else "already_subscribed", lang, area=name), share
+        )
 
     async def unsubscribe(self, caller: Caller, word: str | None) -> Reply:
         """/unsubscribe [area]: at once with an area, else buttons for the resident's areas."""

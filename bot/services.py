@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.content import TEXTS_FILE, Content, load_content, missing_texts
+from bot.deeplinks import BotLinks
 from bot.dialogue import Dialogue
 from bot.dialogue import text_problems as dialogue_text_problems
 from bot.errors import ContentError, StorageError
 from bot.flood import FloodGate, Gate, SharedFloodGate
+from bot.invitations import INVITATION_TEXTS, Invitations
 from bot.leadership import Leadership
 from bot.matching import Matcher, ModelStore
 from bot.residents import RESIDENT_TEXTS, Residents
@@ -27,6 +29,7 @@ from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from bot.tickets import TICKET_TEXTS, Tickets
+from bot.visuals.poster import POSTER_TEXTS
 from bot.visuals.texts import visual_text_problems
 from scheduler.budget import LocalWindow, SendBudget
 from scheduler.lost import LostMessages
@@ -81,6 +84,8 @@ def text_problems(content: Content) -> list[str]:
         *missing_texts(content.texts, RESIDENT_TEXTS, where=where, needed_by="the bot"),
         *missing_texts(content.texts, TICKET_TEXTS, where=where, needed_by="asking the staff"),
         *visual_text_problems(content.texts, where),
+        *missing_texts(content.texts, INVITATION_TEXTS, where=where, needed_by="deep links"),
+        *missing_texts(content.texts, POSTER_TEXTS, where=where, needed_by="the posters"),
     ]
 
 
@@ -149,6 +154,10 @@ class Services:
     # Issue 6: which process runs `delivery` (scheduler + sender); see bot/leadership.py.
     leadership: Leadership | None = None
     tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
+    # Issue 17: deep links, "Tell a neighbour", posters; `links` learns the bot's username
+    # in post_init (getMe). Both set by `create`.
+    links: BotLinks | None = None
+    invitations: Invitations | None = None
 
     @classmethod
     def create(
@@ -168,6 +177,7 @@ class Services:
         # One process per SQLite file (bot/instance_lock.py); PostgreSQL may have several, which
         # must share the flood count and the send budget instead of each keeping its own.
         sole_writer = engine.dialect.name == "sqlite"
+        links = BotLinks()
         flood: Gate = (
             FloodGate(settings.flood_limit, clock)
             if sole_writer
@@ -181,6 +191,10 @@ class Services:
             retention=dt.timedelta(days=settings.question_retention_days),
             sole_writer=sole_writer,
             keep_drafts=bool(settings.staff_ids),
+            links=links,
+        )
+        invitations = Invitations(
+            sessions, content, residents, clock, links, staff_ids=settings.staff_ids
         )
         tickets = Tickets(sessions, content, residents, settings, clock)
         lost = LostMessages(sessions)
@@ -201,6 +215,8 @@ class Services:
             budget,
             lost,
             tickets=tickets,
+            links=links,
+            invitations=invitations,
         )
 
     async def prepare_database(self) -> None:

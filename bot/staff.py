@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import AREAS, STOCKHOLM, Content, Lang, Milestone, Texts
 from bot.dialogue import Button, Reply
 from bot.errors import ContentError
+from bot.invitations import STATS_WEEKS, starts_lines
 from bot.parsing import whole_number
 from bot.storage import outbox as store
 from bot.storage.lost import lost_since
@@ -25,6 +26,7 @@ from bot.storage.milestones import add_milestone, move_milestone, remove_milesto
 from bot.storage.models import Broadcast, Delivery
 from bot.storage.questions import question_stats
 from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
+from bot.storage.starts import starts_since
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +305,7 @@ class StaffService:
             counts = await subscriber_counts(session)
             questions = await question_stats(session, since=now - dt.timedelta(days=7))
             lost = await lost_since(session, (now - dt.timedelta(days=7)).astimezone(dt.UTC).date())
+            starts = await starts_since(session, now.date() - dt.timedelta(weeks=STATS_WEEKS - 1))
         subscribers = ", ".join(
             f"{self._area_name(area, lang)} {language}: {n}"
             for (area, language), n in sorted(counts.items())
@@ -328,7 +331,8 @@ class StaffService:
             count=sum(lost.values()),
             reasons=f" ({reasons})" if reasons else "",
         )
-        return Reply(f"{text}\n{undelivered}")
+        # Starts through deep links and posters (issue 17): counts only, per week and link.
+        return Reply(f"{text}\n{undelivered}\n{starts_lines(starts, self._texts, lang)}")
 
     async def reload(self, actor: int, lang: Lang) -> Reply:
         """/reload: re-read content; invalid content is rejected and the old stays live."""

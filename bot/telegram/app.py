@@ -26,6 +26,7 @@ from bot.telegram.jobs import schedule_housekeeping
 from bot.telegram.loop import new_event_loop
 from bot.telegram.messenger import PtbMessenger
 from bot.telegram.ordering import PerChatOrder
+from bot.telegram.posters import register_poster_handlers
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.staff import register_staff_handlers
 from bot.telegram.tickets import register_ticket_handlers
@@ -130,6 +131,7 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
     # fallbacks below, so /broadcast and friends are not answered as unknown commands.
     register_staff_handlers(application, services.settings.staff_ids)
+    register_poster_handlers(application, services.settings.staff_ids)  # /poster (issue 17)
     # Tickets (issue 5): staff replies to a ticket and ticket buttons before free text/buttons.
     register_ticket_handlers(application)
 
@@ -154,6 +156,8 @@ async def _post_init(application: BotApplication) -> None:
     services = application.bot_data.services
     await services.prepare_database()
     await services.residents.prune_questions()
+    if services.links is not None:  # deep links and "Tell a neighbour" need the username
+        services.links.username = application.bot.username
     await set_command_menus(
         application.bot,
         services.content.current.content.texts,

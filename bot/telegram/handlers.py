@@ -80,8 +80,11 @@ async def check_flood(update: Update, context: BotContext) -> None:
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """/start: the welcome and the main menu."""
-    await send(update, context, await context.services.residents.start(caller_of(update)))
+    """/start [payload]: the welcome and the main menu; a deep link's payload adds its area."""
+    invitations = context.services.invitations
+    assert invitations is not None
+    payload = context.args[0] if context.args and len(context.args) == 1 else None
+    await send(update, context, await invitations.start(caller_of(update), payload))
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from bot.content import STOCKHOLM, Content, Lang, Texts
+from bot.storage.starts import WeeklyStarts, starts_since
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
 
@@ -64,8 +65,9 @@ def build_report_html(
     topic_titles: Mapping[str, str],
     *,
     generated_at: dt.datetime,
+    starts: Sequence[WeeklyStarts] = (),
 ) -> str:
-    """The whole page as a string."""
+    """The whole page as a string; `starts`: deep-link starts per week and link (issue 17)."""
     t = texts.get
     title = t("report_title", lang)
     generated = generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
@@ -95,6 +97,27 @@ def build_report_html(
         [(topic_label(topic, topic_titles), count) for topic, count in stats.top_topics],
         "topics",
     )
+    starts_table = _table(
+        t("report_starts_title", lang),
+        [
+            t("report_column_week", lang),
+            t("report_column_area", lang),
+            t("report_column_language", lang),
+            t("report_column_campaign", lang),
+            t("report_column_starts", lang),
+        ],
+        [
+            (
+                t("starts_week", lang, week=s.week.isocalendar().week, date=s.week.isoformat()),
+                t(f"area_{s.area}", lang),
+                s.language or t("starts_no_language", lang),
+                s.campaign or t("starts_no_campaign", lang),
+                s.count,
+            )
+            for s in starts
+        ],
+        "starts",
+    )
     return f"""<!DOCTYPE html>
 <html lang="{escape(lang)}">
 <head>
@@ -113,6 +136,7 @@ def build_report_html(
 {subscribers}
 {questions}
 {topics}
+{starts_table}
 </body>
 </html>
 """
@@ -139,12 +163,17 @@ async def write_report(
     engine = create_engine(database_url)
     try:
         await prepare_database(database_url, engine)
-        stats = await collect_stats(session_factory(engine), now, days=days)
+        sessions = session_factory(engine)
+        stats = await collect_stats(sessions, now, days=days)
+        async with sessions() as session:
+            starts = await starts_since(session, now.date() - dt.timedelta(days=days - 1))
     finally:
         await engine.dispose()
     titles = topic_titles(content, lang)
     picture = await render_stats(stats, lang, content.texts, titles)
-    page = build_report_html(stats, picture, content.texts, lang, titles, generated_at=now)
+    page = build_report_html(
+        stats, picture, content.texts, lang, titles, generated_at=now, starts=starts
+    )
     await asyncio.to_thread(_write, out, page)
     return stats
 
