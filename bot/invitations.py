@@ -165,20 +165,15 @@ def starts_lines(starts: list[WeeklyStarts], texts: Texts, lang: Lang) -> str:
                 label = texts.get(
                     "starts_week", lang, week=week.isocalendar().week, date=week.isoformat()
                 )
-                lines.append(f"{label}: {', '.join(parts)}")
+                lines.append(f"{label}: {'; '.join(parts)}")
             if start is None:
                 break
             week, parts = start.week, []
-        parts.append(f"{link_label(start, texts, lang)} {start.count}")
+        parts.append(f"{link_label(start, texts, lang)}: {start.count}")
     return texts.get("staff_stats_starts", lang, starts="".join(f"\n{line}" for line in lines))
 
 
 def link_label(start: WeeklyStarts, texts: Texts, lang: Lang) -> str:
-    """'Balltorp sv trapphus', 'Kållered (no language) (no campaign)': one link, readable."""
-    return " ".join(
-        (
-            texts.get(f"area_{start.area}", lang),
-            start.language or texts.get("starts_no_language", lang),
-            start.campaign or texts.get("starts_no_campaign", lang),
-        )
-    )
+    """'Balltorp sv trapphus', 'Kållered – –': one link, a dash where it named nothing."""
+    area = texts.get(f"area_{start.area}", lang)
+    return f"{area} {start.language or '–'} {start.campaign or '–'}"

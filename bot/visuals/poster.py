@@ -27,7 +27,7 @@ PosterFormat = Literal["pdf", "png"]
 FORMATS: tuple[PosterFormat, ...] = ("pdf", "png")
 
 A4_INCHES = (210 / 25.4, 297 / 25.4)
-PNG_DPI = 150  # 1240 x 1754 pixels: sharp on a phone, small enough to send as a photo
+PNG_DPI = 150  # 1240 x 1753 pixels: sharp on a phone, small enough to send as a photo
 QR_SIDE_CM = 11.0  # scans from about a metre and a half on a wall
 QR_QUIET_ZONE = 4  # modules of white around the code, as the standard asks
 
