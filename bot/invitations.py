@@ -105,18 +105,19 @@ class Invitations:
         or counted: a link there is someone pasting it, not a resident arriving.
         """
         link = parse_payload(payload) if caller.private else None
+        dialogue = self._content.current.dialogue
         if link is None:
-            welcome = await self._residents.start(caller)
             lang = await self._residents.language(caller)
+            welcome = dialogue.welcome(lang)
             return Reply(welcome.text, (*welcome.buttons, *self.share(lang, None)))
         if link.lang is not None:
             await self._residents.set_language(caller, link.lang)
         async with self._sessions.begin() as session:
             await count_start(session, self._clock().date(), link.area, link.lang, link.campaign)
         lang = link.lang or await self._residents.language(caller)
-        welcome = await self._residents.start(caller)
+        welcome = dialogue.welcome(lang)
         texts = self._texts()
-        area = self._content.current.dialogue.area_name(link.area, lang)
+        area = dialogue.area_name(link.area, lang)
         offer = texts.get("deeplink_offer", lang, area=area)
         subscribe = Button(texts.get("deeplink_button", lang, area=area), SUB_PREFIX + link.area)
         return Reply(
