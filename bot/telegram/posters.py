@@ -11,16 +11,29 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import CommandHandler, filters
 
 from bot.config import Settings
+from bot.content import Lang
 from bot.deeplinks import link_url
 from bot.dialogue import Reply
 from bot.errors import ConfigError
 from bot.invitations import Invitations
 from bot.telegram.context import BotApplication, BotContext
 from bot.telegram.handlers import send
-from bot.telegram.staff import _args, _lang, not_staff
+from bot.telegram.staff import not_staff
 from bot.visuals.poster import poster_words, render_poster
 
 PDF_MIME_TYPE = "application/pdf"
+STAFF_COMMANDS = ("poster",)
+
+
+def _lang(update: Update) -> Lang:
+    """Staff replies follow the staff member's Telegram app, as the other staff commands do."""
+    user = update.effective_user
+    return "en" if user is not None and (user.language_code or "").startswith("en") else "sv"
+
+
+def _args(update: Update) -> str:
+    message = update.effective_message
+    return ((message.text if message else None) or "").partition(" ")[2]
 
 
 def _invitations(context: BotContext) -> Invitations:
@@ -76,5 +89,5 @@ async def fetch_username(settings: Settings) -> str:
 def register_poster_handlers(application: BotApplication, staff_ids: frozenset[int]) -> None:
     """/poster for staff and its refusal for everyone else; before the unknown-command fallback."""
     staff = filters.User(user_id=staff_ids)
-    application.add_handler(CommandHandler("poster", poster, filters=staff))
-    application.add_handler(CommandHandler("poster", not_staff, filters=~staff))
+    application.add_handler(CommandHandler(STAFF_COMMANDS, poster, filters=staff))
+    application.add_handler(CommandHandler(STAFF_COMMANDS, not_staff, filters=~staff))
