@@ -127,8 +127,9 @@ def build_poster_figure(url: str, words: PosterWords) -> Figure:
     for line in words.lines:
         y = write(y, line, 18, wrap=46, color=INK) - 0.008
 
-    side = QR_SIDE_CM / 2.54
-    bottom = 0.285
+    # The code's full size where the words leave room for it, else as large as they allow.
+    bottom = 0.255
+    side = min(QR_SIDE_CM / 2.54, (y - 0.015 - bottom) * height_in)
     axes = figure.add_axes(
         (0.5 - side / width_in / 2, bottom, side / width_in, side / height_in), frameon=False
     )

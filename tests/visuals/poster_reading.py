@@ -25,6 +25,7 @@ class ReadPoster:
     size_points: tuple[float, float]
     text: str
     codes: tuple[str, ...]  # every QR code found, decoded
+    code_widths_cm: tuple[float, ...]  # each code's printed width, finder edge to finder edge
 
 
 def read_pdf(data: bytes, *, scale: float = 2.0) -> ReadPoster:
@@ -34,19 +35,29 @@ def read_pdf(data: bytes, *, scale: float = 2.0) -> ReadPoster:
     size = (float(page.mediabox.width), float(page.mediabox.height))
     document = pypdfium2.PdfDocument(data)
     try:
-        image = document[0].render(scale=scale).to_pil()
+        image = document[0].render(scale=scale).to_pil()  # scale 1 = 72 pixels an inch
     finally:
         document.close()
-    return ReadPoster(len(reader.pages), size, page.extract_text(), qr_codes(image))
+    results = _qr_results(image)
+    widths = tuple(
+        abs(r.position.top_right.x - r.position.top_left.x) / scale / 72 * 2.54 for r in results
+    )
+    return ReadPoster(
+        len(reader.pages), size, page.extract_text(), tuple(r.text for r in results), widths
+    )
 
 
 def qr_codes(image: Image.Image) -> tuple[str, ...]:
     """The QR codes zxing-cpp finds in `image`, decoded."""
-    return tuple(
-        result.text
+    return tuple(result.text for result in _qr_results(image))
+
+
+def _qr_results(image: Image.Image) -> list[zxingcpp.Barcode]:
+    return [
+        result
         for result in zxingcpp.read_barcodes(image)
         if result.format == zxingcpp.BarcodeFormat.QRCode
-    )
+    ]
 
 
 def read_png(data: bytes) -> tuple[tuple[int, int], tuple[str, ...]]:

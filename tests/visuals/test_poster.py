@@ -27,6 +27,8 @@ def test_the_pdf_is_one_a4_page_whose_code_opens_the_deep_link(real_content: Con
     assert poster.pages == 1
     assert poster.size_points == pytest.approx(A4_POINTS, abs=0.5)
     assert poster.codes == ("https://t.me/omradesbot?start=balltorp-sv",)
+    (width,) = poster.code_widths_cm
+    assert width > 8.0  # large: it scans from a step or two away on a notice board
 
 
 def test_the_campaign_is_in_the_code_and_in_the_printed_link(real_content: Content) -> None:
