@@ -377,7 +377,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             "the first (which loads fonts and segno); each read back with PDFium and zxing-cpp. "
             "Starts through the core on SQLite, each for a new resident, alternating: a plain "
             "/start reads the language; a deep-link start also stores the link's language and "
-            "adds one to the week's count (two commits). Then /stats' query of the last 4 weeks "
+            "adds one to the week's count (one commit). Then /stats' query of the last 4 weeks "
             f"over {posters['count_rows']:,} weekly counts (a year of {posters['count_rows'] // 52}"
             " campaigns).",
             "",

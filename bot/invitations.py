@@ -20,6 +20,7 @@ from bot.content import DEFAULT_LANG, LANGUAGES, Area, Lang, Texts
 from bot.deeplinks import BotLinks, DeepLink, DeepLinkError, normalise_campaign, parse_payload
 from bot.dialogue import SUB_PREFIX, Button, Reply
 from bot.residents import Caller, Residents, parse_area
+from bot.storage import residents as residents_store
 from bot.storage.starts import WeeklyStarts, count_start, starts_since
 
 if TYPE_CHECKING:
@@ -110,10 +111,14 @@ class Invitations:
             lang = await self._residents.language(caller)
             welcome = dialogue.welcome(lang)
             return Reply(welcome.text, (*welcome.buttons, *self.share(lang, None)))
-        if link.lang is not None:
-            await self._residents.set_language(caller, link.lang)
+        now = self._clock()
+        # One unit of work: the link's language becomes the resident's, and the start is counted.
         async with self._sessions.begin() as session:
-            await count_start(session, self._clock().date(), link.area, link.lang, link.campaign)
+            if link.lang is not None:
+                await residents_store.set_language(session, caller.chat_id, link.lang, now=now)
+            await count_start(session, now.date(), link.area, link.lang, link.campaign)
+        if link.lang is not None:
+            self._residents.chose_language(caller.chat_id, link.lang)
         lang = link.lang or await self._residents.language(caller)
         welcome = dialogue.welcome(lang)
         texts = self._texts()

@@ -364,6 +364,11 @@ class Residents:
             self._chosen.remember(caller.chat_id, chosen)
         return Reply(self._t("language_set", chosen))
 
+    def chose_language(self, chat_id: int, language: Lang) -> None:
+        """Note a language the resident chose and another service stored (a deep link's)."""
+        if self._chosen is not None:
+            self._chosen.remember(chat_id, language)
+
     # --- privacy ------------------------------------------------------------------------------
 
     async def mydata(self, caller: Caller) -> tuple[Reply, ...]:
