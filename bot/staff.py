@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import AREAS, STOCKHOLM, Content, Lang, Milestone, Texts
 from bot.dialogue import Button, Reply
 from bot.errors import ContentError
+from bot.insight import Insight
 from bot.invitations import STATS_WEEKS, starts_lines
 from bot.parsing import whole_number
 from bot.storage import outbox as store
@@ -61,6 +62,7 @@ class StaffService:
         clock: Callable[[], dt.datetime],
         staff_ids: frozenset[int],
         delivery: DeliveryControl | None = None,
+        insight: Insight | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
@@ -68,6 +70,7 @@ class StaffService:
         self._clock = clock
         self._staff = staff_ids
         self._delivery = delivery
+        self._insight = insight
 
     @property
     def _texts(self) -> Texts:
@@ -331,8 +334,10 @@ class StaffService:
             count=sum(lost.values()),
             reasons=f" ({reasons})" if reasons else "",
         )
+        if self._insight is not None:  # answers, votes and tickets (bot/insight.py)
+            undelivered += "\n\n" + await self._insight.stats_text(lang)
         # Starts through deep links and posters (issue 17): counts only, per week and link.
-        return Reply(f"{text}\n{undelivered}\n{starts_lines(starts, self._texts, lang)}")
+        return Reply(f"{text}\n{undelivered}\n\n{starts_lines(starts, self._texts, lang)}")
 
     async def reload(self, actor: int, lang: Lang) -> Reply:
         """/reload: re-read content; invalid content is rejected and the old stays live."""

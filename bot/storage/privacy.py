@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
+    Answer,
     Delivery,
     FloodMessage,
     Question,
@@ -30,6 +31,7 @@ class ResidentData:
     tickets: list[Ticket]
     pending_deliveries: list[Delivery]
     draft: TicketDraft | None = None
+    answers: list[Answer] = field(default_factory=list)  # FAQ answers still open to a vote
 
     @property
     def empty(self) -> bool:
@@ -40,6 +42,7 @@ class ResidentData:
             or self.tickets
             or self.pending_deliveries
             or self.draft
+            or self.answers
         )
 
 
@@ -61,7 +64,11 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         .order_by(Delivery.id)
     )
     draft = await session.get(TicketDraft, chat_id, populate_existing=True)
+    answers = await session.scalars(
+        select(Answer).where(Answer.chat_id == chat_id).order_by(Answer.day, Answer.id)
+    )
     return ResidentData(
+        answers=list(answers),
         draft=draft,
         resident=resident,
         subscriptions=list(subscriptions),
@@ -87,6 +94,7 @@ async def forget_resident(session: AsyncSession, chat_id: int) -> dict[str, int]
     # (the draft, the flood gate's last minute, the send budget's last seconds).
     for model in (
         Delivery,
+        Answer,
         Question,
         Subscription,
         Ticket,
