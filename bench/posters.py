@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, median
+from bot.bootstrap import build_services, load_live_content
 from bot.config import Settings
-from bot.content import STOCKHOLM
-from bot.deeplinks import DeepLink, link_url
-from bot.residents import Caller
-from bot.services import ContentHolder, Services
+from bot.core.deeplinks import DeepLink, link_url
+from bot.domain import Caller
+from bot.holder import ContentHolder
 from bot.storage.starts import count_start, starts_since
 from bot.visuals.poster import poster_bytes, poster_words
 
@@ -50,7 +50,7 @@ def _poster_figures(content: ContentHolder, runs: int) -> dict[str, Any]:
 
 async def _start_figures(database: Path, starts: int) -> dict[str, Any]:
     settings = Settings(database_url=f"sqlite:///{database}", content_dir=ROOT / "content")
-    services = Services.create(settings)
+    services = build_services(settings)
     await services.prepare_database()
     invitations = services.invitations
     assert invitations is not None
@@ -63,7 +63,7 @@ async def _start_figures(database: Path, starts: int) -> dict[str, Any]:
                 await invitations.start(caller, payload)
                 timings.append(time.perf_counter() - started)
         # A year of weekly counts for every campaign, then /stats' query of the last 4 weeks.
-        today = dt.datetime.now(STOCKHOLM).date()
+        today = dt.datetime.now(settings.timezone).date()
         async with services.sessions.begin() as session:
             for week in range(WEEKS):
                 for campaign in range(CAMPAIGNS):
@@ -90,7 +90,7 @@ async def _start_figures(database: Path, starts: int) -> dict[str, Any]:
 
 async def run(*, quick: bool = False) -> dict[str, Any]:
     """Both measurements; figures in milliseconds."""
-    content = ContentHolder.load(ROOT / "content")
+    content = load_live_content(Settings(content_dir=ROOT / "content"))
     figures = _poster_figures(content, runs=1 if quick else 5)
     with tempfile.TemporaryDirectory() as scratch:
         figures |= await _start_figures(Path(scratch) / "bot.db", 20 if quick else 200)

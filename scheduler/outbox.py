@@ -40,15 +40,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import Lang, Texts
-from bot.dialogue import UNSUB_PREFIX, Button
+from bot.content import Texts
+from bot.domain import DIGEST_KEY_PREFIX, UNSUB_PREFIX, Button, Buttons, Lang
 from bot.logids import chat_pseudonym
-from bot.storage import outbox as store
-from bot.storage.columns import utcnow
-from bot.storage.models import Broadcast, Delivery
-from scheduler.budget import Priority, SendBudget
-from scheduler.messenger import (
-    Buttons,
+from bot.ports import (
     DeliveryError,
     MessageGoneError,
     Messenger,
@@ -57,14 +52,16 @@ from scheduler.messenger import (
     RecipientBlockedError,
     TransientSendError,
 )
-from scheduler.ratelimit import Clock, SystemClock
+from bot.storage import outbox as store
+from bot.storage.columns import utcnow
+from bot.storage.models import Broadcast, Delivery
+from scheduler.budget import Priority, SendBudget
+from scheduler.ratelimit import MonotonicClock, SystemClock
 
 log = logging.getLogger(__name__)
 
 # Kinds that go out as new messages carry an unsubscribe button; retractions delete instead.
 _PUSH_KINDS = ("broadcast", "reminder", "notice")
-# The weekly digest to the staff is a notice with this dedupe key prefix: no unsubscribe button.
-DIGEST_KEY_PREFIX = "digest:"
 MAX_RATE_LIMITED_RETRIES = 20
 # Errors of a database that is briefly unavailable (locked, restarting, unreachable): the sender
 # waits them out, 1 s, 2 s, 4 s ... at most DATABASE_RETRY_MAX apart, instead of stopping.
@@ -136,7 +133,7 @@ class Sender:
         backoff: float = 2.0,
         max_backoff: float = 300.0,
         poll_interval: float = 1.0,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         now: Callable[[], dt.datetime] = utcnow,
         budget: SendBudget | None = None,
     ) -> None:

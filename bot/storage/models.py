@@ -351,7 +351,7 @@ class Answer(Base):
     """One FAQ answer the bot gave in a private chat, and the resident's 👍 (1) or 👎 (-1).
 
     `token` is what the vote buttons carry (never the chat id). `chat_id` and `token` are kept
-    only while the answer may still be voted on (bot/feedback.py's VOTE_WINDOW): the daily
+    only while the answer may still be voted on (bot/core/feedback.py's VOTE_WINDOW): the daily
     housekeeping clears both, leaving topic, language, day, way and vote as plain counts until
     the question retention ends. /forget deletes the rows outright.
     """

@@ -1,54 +1,33 @@
 """Staff /poster: the printable PDF as a document and its PNG preview as a photo.
 
-Registered like the other staff commands: behind `filters.User(staff_ids)` it acts, for anyone
-else it answers that the command is for staff; the core checks the sender again.
+bot/telegram/app.py registers it like the other staff commands: behind `filters.User(staff_ids)`
+it acts, for anyone else it answers that the command is for staff; the core checks again.
 """
 
 from __future__ import annotations
 
 from telegram import Bot, InputFile, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import CommandHandler, filters
 
 from bot.config import Settings
-from bot.content import Lang
-from bot.deeplinks import link_url
-from bot.dialogue import Reply
+from bot.core.deeplinks import link_url
+from bot.domain import Reply
 from bot.errors import ConfigError
-from bot.invitations import Invitations
-from bot.telegram.context import BotApplication, BotContext
-from bot.telegram.handlers import send
-from bot.telegram.staff import not_staff
+from bot.telegram.context import BotContext
+from bot.telegram.handlers import app_lang, args_of, send
 from bot.visuals.poster import poster_words, render_poster
 
 PDF_MIME_TYPE = "application/pdf"
 STAFF_COMMANDS = ("poster",)
 
 
-def _lang(update: Update) -> Lang:
-    """Staff replies follow the staff member's Telegram app, as the other staff commands do."""
-    user = update.effective_user
-    return "en" if user is not None and (user.language_code or "").startswith("en") else "sv"
-
-
-def _args(update: Update) -> str:
-    message = update.effective_message
-    return ((message.text if message else None) or "").partition(" ")[2]
-
-
-def _invitations(context: BotContext) -> Invitations:
-    invitations = context.services.invitations
-    assert invitations is not None
-    return invitations
-
-
 async def poster(update: Update, context: BotContext) -> None:
     """/poster <area> [sv|en] [campaign]: the poster as PDF (to print) and PNG (to look at)."""
     user, chat = update.effective_user, update.effective_chat
     assert chat is not None
-    lang = _lang(update)
-    invitations = _invitations(context)
-    order = invitations.poster_order(user.id if user else None, _args(update), lang)
+    lang = app_lang(update)
+    invitations = context.services.invitations
+    order = invitations.poster_order(user.id if user else None, args_of(update), lang)
     if isinstance(order, Reply):
         await send(update, context, order)
         return
@@ -84,10 +63,3 @@ async def fetch_username(settings: Settings) -> str:
             f"could not ask Telegram for the bot's username ({exc.message}); "
             "give --bot-username NAME instead"
         ) from exc
-
-
-def register_poster_handlers(application: BotApplication, staff_ids: frozenset[int]) -> None:
-    """/poster for staff and its refusal for everyone else; before the unknown-command fallback."""
-    staff = filters.User(user_id=staff_ids)
-    application.add_handler(CommandHandler(STAFF_COMMANDS, poster, filters=staff))
-    application.add_handler(CommandHandler(STAFF_COMMANDS, not_staff, filters=~staff))

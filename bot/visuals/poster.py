@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.content import Area, Lang, Texts
+from bot.content import Texts
+from bot.domain import Area, Lang
 from bot.visuals.cache import DEFAULT_CACHE, RenderCache
 from bot.visuals.png import ACCENT, FONT, INK, MUTED, new_figure
 
@@ -30,21 +31,6 @@ A4_INCHES = (210 / 25.4, 297 / 25.4)
 PNG_DPI = 150  # 1240 x 1753 pixels: sharp on a phone, small enough to send as a photo
 QR_SIDE_CM = 11.0  # scans from about a metre and a half on a wall
 QR_QUIET_ZONE = 4  # modules of white around the code, as the standard asks
-
-# Every key in content/texts.yaml the poster uses, with its placeholders.
-POSTER_TEXTS: Mapping[str, frozenset[str]] = {
-    "poster_title": frozenset(),
-    "poster_line_1": frozenset(),
-    "poster_line_2": frozenset({"area"}),
-    "poster_line_3": frozenset(),
-    "poster_scan": frozenset(),
-    "poster_link_hint": frozenset(),
-    "poster_privacy": frozenset(),
-    "poster_footer": frozenset(),
-    "poster_area_balltorp": frozenset(),
-    "poster_area_kallered": frozenset(),
-    "poster_area_all": frozenset(),
-}
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from bot.content import Content, load_content
 from bot.telegram.context import BotApplication
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, Resident, rows_in
-from tests.emulator import BotApiEmulator, SentMessage
 from tests.visuals.poster_reading import read_pdf, read_png
+from tools.emulator import BotApiEmulator, SentMessage
 
 STAFF_ID = 9001
 BOT_LINK = "https://t.me/omradesbot"

@@ -12,7 +12,6 @@ from bot.telegram.posters import STAFF_COMMANDS as POSTER_COMMANDS
 from bot.telegram.staff import STAFF_COMMANDS
 from bot.telegram.tickets import STAFF_COMMANDS as TICKET_STAFF_COMMANDS
 from scheduler.budget import TRANSIENT_BACKOFF
-from tests.emulator import BotApiEmulator, FaultConfig, SentMessage, User
 from tests.reliability.conftest import (
     STAFF_ID,
     TOKEN,
@@ -22,6 +21,7 @@ from tests.reliability.conftest import (
     start_bot_process,
 )
 from tests.reliability.results import Results
+from tools.emulator import BotApiEmulator, FaultConfig, SentMessage, User
 
 REFUSAL = "Det här kommandot är bara för personalen."
 # Plausible arguments, so a refusal cannot hide behind a usage line.

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import AREA_CHOICES, main
-from bot.content import AREAS, LANGUAGES, Area, Content, Lang
-from bot.deeplinks import DeepLink, link_url
+from bot.content import Content
+from bot.core.deeplinks import DeepLink, link_url
+from bot.domain import AREAS, LANGUAGES, Area, Lang
 from bot.visuals.cache import RenderCache
 from bot.visuals.poster import lix, poster_bytes, poster_words, render_poster
 from tests.visuals.poster_reading import A4_POINTS, one_line, read_pdf, read_png

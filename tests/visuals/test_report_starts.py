@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content import STOCKHOLM
+from bot.config import DEFAULT_TIMEZONE
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.starts import count_start
@@ -20,7 +20,7 @@ def test_omradesbot_report_lists_the_starts_per_week_and_link(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "bot.db"
-    today = dt.datetime.now(STOCKHOLM).date()  # the report counts weeks in local time
+    today = dt.datetime.now(DEFAULT_TIMEZONE).date()  # the report counts weeks in local time
 
     async def seed() -> None:
         engine = create_engine(f"sqlite:///{db}")
