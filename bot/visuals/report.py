@@ -114,6 +114,7 @@ def build_report_html(
             for s in starts
         ],
         "starts",
+        text_columns=4,
     )
     return f"""<!DOCTYPE html>
 <html lang="{escape(lang)}">
