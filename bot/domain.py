@@ -44,12 +44,18 @@ DIGEST_KEY_PREFIX = "digest:"
 
 @dataclass(frozen=True)
 class Button:
-    """One button under a reply; `data` comes back when it is pressed."""
+    """One button under a reply; `data` comes back when it is pressed.
+
+    A button with a `url` opens it instead (Telegram's share dialog, say) and sends nothing back.
+    """
 
     label: str
-    data: str
+    data: str = ""
+    url: str | None = None
 
     def __post_init__(self) -> None:
+        if (self.url is None) == (not self.data):
+            raise ValueError(f"a button has either data or a url: {self!r}")
         if len(self.data.encode()) > MAX_CALLBACK_DATA:
             raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {self.data!r}")
 
@@ -72,6 +78,11 @@ class Reply:
             # quoted in a template); cut it rather than have Telegram refuse it.
             head, _ = split_at_length(self.text, MAX_TEXT - 1)
             object.__setattr__(self, "text", head + "…")
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` as a share of `whole`; None when `whole` is 0 (no data is not 0 %)."""
+    return part / whole if whole else None
 
 
 def telegram_length(text: str) -> int:

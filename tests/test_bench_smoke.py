@@ -41,7 +41,12 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
     report = out.read_text()
     for heading in ("## Summary", "## Answering", "## End to end", "## Broadcast"):
         assert heading in report
-    for heading in ("## Scale of the data", "## Start-up", "## Targets missed, and why"):
+    for heading in (
+        "## Scale of the data",
+        "## Start-up",
+        "## Posters and deep links",
+        "## Targets missed, and why",
+    ):
         assert heading in report
     assert (tmp_path / "benchmarks-broadcast.png").read_bytes().startswith(b"\x89PNG")
 

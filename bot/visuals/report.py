@@ -19,6 +19,7 @@ from bot.content import Content, Texts
 from bot.core.insight import read_overview
 from bot.domain import Lang
 from bot.storage.feedback import votes_by_day
+from bot.storage.starts import WeeklyStarts, starts_since
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.feedback import (
     feedback_section_html,
@@ -27,6 +28,7 @@ from bot.visuals.feedback import (
     trend_png,
     write_csv,
 )
+from bot.visuals.html import table
 from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
 
 _STYLE = """
@@ -50,26 +52,6 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], name: str) -> str:
-    head = "".join(
-        f'<th scope="col"{" class=number" if i else ""}>{escape(h)}</th>'
-        for i, h in enumerate(headers)
-    )
-    body = "\n".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=number' if i else ''}>{escape(str(cell))}</td>"
-            for i, cell in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        f'<table id="{name}">\n<caption>{escape(title)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-    )
-
-
 def build_report_html(
     stats: StaffStats,
     picture: StatsPicture,
@@ -79,18 +61,20 @@ def build_report_html(
     *,
     generated_at: dt.datetime,
     sections: str = "",
+    starts: Sequence[WeeklyStarts] = (),
 ) -> str:
-    """The whole page as a string; `sections`: further HTML (already escaped) at the end."""
+    """The whole page as a string; `sections`: further HTML (already escaped) at the end;
+    `starts`: deep-link starts per week and link (issue 17)."""
     t = texts.get
     title = t("report_title", lang)
     generated = generated_at.strftime("%Y-%m-%d %H:%M")  # in the clock's (settings') zone
-    subscribers = _table(
+    subscribers = table(
         t("stats_chart_subscribers", lang),
         [t("report_column_area", lang), t("report_column_subscribers", lang)],
         [(t(f"area_{s.area}", lang), s.current) for s in stats.subscribers],
         "subscribers",
     )
-    questions = _table(
+    questions = table(
         t("stats_chart_questions", lang, days=stats.days),
         [
             t("report_column_date", lang),
@@ -104,11 +88,33 @@ def build_report_html(
         ],
         "questions",
     )
-    topics = _table(
+    topics = table(
         t("stats_chart_topics", lang, days=stats.days),
         [t("report_column_topic", lang), t("report_column_count", lang)],
         [(topic_label(topic, topic_titles), count) for topic, count in stats.top_topics],
         "topics",
+    )
+    starts_table = table(
+        t("report_starts_title", lang),
+        [
+            t("report_column_week", lang),
+            t("report_column_area", lang),
+            t("report_column_language", lang),
+            t("report_column_campaign", lang),
+            t("report_column_starts", lang),
+        ],
+        [
+            (
+                t("starts_week", lang, week=s.week.isocalendar().week, date=s.week.isoformat()),
+                t(f"area_{s.area}", lang),
+                s.language or t("starts_no_language", lang),
+                s.campaign or t("starts_no_campaign", lang),
+                s.count,
+            )
+            for s in starts
+        ],
+        "starts",
+        text_columns=4,
     )
     return f"""<!DOCTYPE html>
 <html lang="{escape(lang)}">
@@ -128,6 +134,7 @@ def build_report_html(
 {subscribers}
 {questions}
 {topics}
+{starts_table}
 {sections}
 </body>
 </html>
@@ -164,6 +171,7 @@ async def write_report(
             week = await read_overview(session, stats.as_of, zone, days=7)
             period = await read_overview(session, stats.as_of, zone, days=days)
             votes = await votes_by_day(session, period.current.first_day, stats.as_of)
+            starts = await starts_since(session, stats.as_of - dt.timedelta(days=days - 1))
     finally:
         await engine.dispose()
     titles = topic_titles(content, lang)
@@ -187,7 +195,14 @@ async def write_report(
         titles=titles,
     )
     page = build_report_html(
-        stats, picture, content.texts, lang, titles, generated_at=now, sections=feedback
+        stats,
+        picture,
+        content.texts,
+        lang,
+        titles,
+        generated_at=now,
+        sections=feedback,
+        starts=starts,
     )
     await asyncio.to_thread(_write, out, page)
     return stats

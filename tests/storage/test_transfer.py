@@ -23,6 +23,7 @@ from bot.storage.models import (
     MilestoneRow,
     Question,
     Resident,
+    StartCount,
     Subscription,
     Ticket,
     TicketDraft,
@@ -205,6 +206,18 @@ async def fill(engine: AsyncEngine) -> None:
         (TicketMessage, [{"ticket_id": 1, "staff_chat_id": -100123, "message_id": 77}]),
         (TicketDraft, [{"chat_id": 7001, "text": "Var parkerar man?", "noted_at": later}]),
         (LostMessage, [{"day": "2027-01-10", "reason": "rate_limited", "count": 2}]),
+        (
+            StartCount,
+            [
+                {
+                    "week": "2027-01-04",
+                    "area": "balltorp",
+                    "language": "sv",
+                    "campaign": "",
+                    "count": 3,
+                }
+            ],
+        ),
     ]
     async with engine.begin() as connection:
         for model, values in rows:
@@ -262,7 +275,7 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(
         await upgrade(postgres.url)
         use_database(monkeypatch, postgres.plain_url)
         assert await omradesbot("import", str(first_file)) == 0
-        assert "imported 19 rows" in capsys.readouterr().out
+        assert "imported 20 rows" in capsys.readouterr().out
         assert await snapshot(postgres.plain_url) == original
         # The id sequences moved past the imported ids: the bot can go on inserting.
         pg_engine = create_engine(postgres.plain_url)
