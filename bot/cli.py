@@ -257,12 +257,12 @@ def run_check_content(args: argparse.Namespace) -> int:
     except ContentError as exc:
         problems = [*exc.problems, *language]
     else:
-        problems = [*text_problems(content), *language]
+        problems = [*text_problems(content), *language, *_survey_problems(directory)]
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
                 f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts, "
-                f"{len(content.examples)} examples in {directory}/"
+                f"{len(content.examples)} examples, {len(content.surveys)} surveys in {directory}/"
             )
             print(_check_matcher(content))
             return EXIT_OK
@@ -270,6 +270,36 @@ def run_check_content(args: argparse.Namespace) -> int:
         print(problem)
     print(f"{len(problems)} problem(s) in {directory}/", file=sys.stderr)
     return EXIT_PROBLEMS
+
+
+def _survey_problems(directory: Path) -> list[str]:
+    """Surveys compared with the database (OMRADESBOT_DATABASE_URL), when there is one."""
+    import asyncio  # noqa: PLC0415
+
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
+    from bot.storage.url import database_url  # noqa: PLC0415
+    from bot.surveys.stability import database_problems  # noqa: PLC0415
+
+    raw = Settings.from_env().database_url
+    if raw.startswith("sqlite") and not Path(make_url(raw).database or "").exists():
+        return []  # no database yet: no survey has answers (and none is created here)
+    url = database_url(raw)
+
+    async def compare() -> list[str]:
+        engine = create_engine(url)
+        try:
+            return await database_problems(directory, session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(compare())
+    except OSError as exc:  # an unreachable PostgreSQL: say so, the content itself is fine
+        print(f"surveys: not compared with the database ({exc})", file=sys.stderr)
+        return []
 
 
 def _check_matcher(content: Content) -> str:

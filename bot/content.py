@@ -8,7 +8,7 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -16,6 +16,9 @@ import yaml
 from bot.errors import ContentError
 from bot.examples import Example, example_key, load_examples
 from bot.yamllines import line_of, load_with_lines
+
+if TYPE_CHECKING:
+    from bot.surveys.model import Survey
 
 Lang = Literal["sv", "en"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -133,6 +136,7 @@ class Content:
     synonyms: tuple[Synonym, ...] = ()
     vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()  # content/examples/*.yaml: labelled residents' messages
+    surveys: tuple[Survey, ...] = ()  # content/surveys.yaml: consultations (bot/surveys/)
 
     def entry(self, topic_id: str) -> FaqEntry | None:
         """Return the FAQ entry with this id, or None."""
@@ -574,6 +578,10 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
             if draft.id in live_ids:
                 problems.add(f"{suggestions_path}: {draft.id}", f"id already used in {FAQ_FILE}")
 
+    from bot.surveys.model import load_surveys  # noqa: PLC0415 - it imports this module
+
+    surveys = load_surveys(directory, problems.lines)
+
     if problems.lines:
         raise ContentError(problems.lines)
     return Content(
@@ -585,4 +593,5 @@ def load_content(directory: Path | str, *, article: Path | None = None) -> Conte
         synonyms=tuple(synonyms),
         vocabulary=vocabulary,
         examples=tuple(examples),
+        surveys=surveys,
     )

@@ -77,6 +77,8 @@ RESIDENT_TEXTS: Mapping[str, frozenset[str]] = {
     "mydata_draft": frozenset({"text"}),
     "forgotten": frozenset(),
     "forget_kept": frozenset(),
+    "mydata_surveys": frozenset({"titles"}),
+    "forgotten_surveys": frozenset(),
 }
 
 # What residents type for an area or a language, after folding case and å/ä/ö.
@@ -402,6 +404,10 @@ class Residents:
         lines += ticket_lines(self._content.current.content.texts, data.tickets, lang, zone)
         if data.draft is not None:
             lines += ["", self._t("mydata_draft", lang, text=data.draft.text)]
+        if data.surveys:
+            surveys = {s.id: s.title[lang] for s in self._content.current.content.surveys}
+            titles = ", ".join(surveys.get(i, i) for i in data.surveys)
+            lines += ["", self._t("mydata_surveys", lang, titles=titles)]
         lines += ["", self._t("mydata_footer", lang)]
         return lines
 
@@ -418,11 +424,13 @@ class Residents:
         if not caller.private:
             return self._private_only(lang)
         async with self._sessions.begin() as session:
-            await privacy.forget_resident(session, caller.chat_id)
+            erased = await privacy.forget_resident(session, caller.chat_id)
         self._flood.forget(caller.chat_id)
         if self._chosen is not None:
             self._chosen.forget(caller.chat_id)
         log.info("a resident asked to be forgotten; their rows are deleted")
+        if erased.get("survey_participations"):
+            return Reply(f"{self._t('forgotten', lang)} {self._t('forgotten_surveys', lang)}")
         return Reply(self._t("forgotten", lang))
 
     async def prune_questions(self) -> int:

@@ -26,6 +26,8 @@ from bot.residents import RESIDENT_TEXTS, Residents
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
+from bot.surveys.flow import SurveyFlow
+from bot.surveys.texts import survey_text_problems
 from bot.tickets import TICKET_TEXTS, Tickets
 from bot.visuals.texts import visual_text_problems
 from scheduler.budget import LocalWindow, SendBudget
@@ -81,6 +83,7 @@ def text_problems(content: Content) -> list[str]:
         *missing_texts(content.texts, RESIDENT_TEXTS, where=where, needed_by="the bot"),
         *missing_texts(content.texts, TICKET_TEXTS, where=where, needed_by="asking the staff"),
         *visual_text_problems(content.texts, where),
+        *survey_text_problems(content.texts, where),
     ]
 
 
@@ -149,6 +152,7 @@ class Services:
     # Issue 6: which process runs `delivery` (scheduler + sender); see bot/leadership.py.
     leadership: Leadership | None = None
     tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
+    surveys: SurveyFlow | None = None  # residents answering surveys (issue 18); set by `create`
 
     @classmethod
     def create(
@@ -201,6 +205,9 @@ class Services:
             budget,
             lost,
             tickets=tickets,
+            surveys=SurveyFlow(
+                sessions, lambda: content.current.content, clock, residents.language
+            ),
         )
 
     async def prepare_database(self) -> None:

@@ -25,6 +25,7 @@ from bot.storage.milestones import add_milestone, move_milestone, remove_milesto
 from bot.storage.models import Broadcast, Delivery
 from bot.storage.questions import question_stats
 from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
+from bot.surveys.stability import database_problems
 
 log = logging.getLogger(__name__)
 
@@ -334,10 +335,15 @@ class StaffService:
         """/reload: re-read content; invalid content is rejected and the old stays live."""
         if not self.is_staff(actor):
             return self.refuse(lang)
-        try:
-            self._reload()
-        except ContentError as exc:
-            errors = "\n".join(exc.problems[:20])
+        # A survey with answers must keep its questions (bot/surveys/stability.py).
+        problems = await database_problems(self._content().directory, self._sessions)
+        if not problems:
+            try:
+                self._reload()
+            except ContentError as exc:
+                problems = exc.problems
+        if problems:
+            errors = "\n".join(problems[:20])
             return Reply(self._t("staff_reload_failed", lang, errors=errors))
         content = self._content()
         if self._delivery is not None:

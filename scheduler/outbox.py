@@ -46,6 +46,8 @@ from bot.logids import chat_pseudonym
 from bot.storage import outbox as store
 from bot.storage.columns import utcnow
 from bot.storage.models import Broadcast, Delivery
+from bot.storage.surveys import RESULTS, survey_of_push
+from bot.surveys.buttons import chart_data, go_data
 from scheduler.budget import Priority, SendBudget
 from scheduler.messenger import (
     Buttons,
@@ -98,6 +100,13 @@ class Renderer:
         if broadcast.kind not in (*_PUSH_KINDS, "correction"):
             return text, ()
         lang: Lang = "en" if language == "en" else "sv"
+        survey = survey_of_push(broadcast.dedupe_key)
+        if survey is not None:  # an invitation gets "Answer", published results "Show chart"
+            survey_id, what = survey
+            key, data = ("button_survey_answer", go_data(survey_id))
+            if what == RESULTS:
+                key, data = ("button_survey_chart", chart_data(survey_id))
+            return text, ((Button(self._texts().get(key, lang), data),),)
         label = self._texts().get("button_unsubscribe", lang)
         return text, ((Button(label, UNSUB_PREFIX + broadcast.area),),)
 

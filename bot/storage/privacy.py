@@ -14,6 +14,7 @@ from bot.storage.models import (
     Resident,
     SendPermit,
     Subscription,
+    SurveyParticipation,
     Ticket,
     TicketDraft,
     TicketMessage,
@@ -30,6 +31,7 @@ class ResidentData:
     tickets: list[Ticket]
     pending_deliveries: list[Delivery]
     draft: TicketDraft | None = None
+    surveys: tuple[str, ...] = ()  # ids of the surveys taken part in (never the answers)
 
     @property
     def empty(self) -> bool:
@@ -40,6 +42,7 @@ class ResidentData:
             or self.tickets
             or self.pending_deliveries
             or self.draft
+            or self.surveys
         )
 
 
@@ -61,7 +64,13 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         .order_by(Delivery.id)
     )
     draft = await session.get(TicketDraft, chat_id, populate_existing=True)
+    surveys = await session.scalars(
+        select(SurveyParticipation.survey_id)
+        .where(SurveyParticipation.chat_id == chat_id)
+        .order_by(SurveyParticipation.survey_id)
+    )
     return ResidentData(
+        surveys=tuple(surveys),
         draft=draft,
         resident=resident,
         subscriptions=list(subscriptions),
@@ -86,6 +95,7 @@ async def forget_resident(session: AsyncSession, chat_id: int) -> dict[str, int]
     # Children first, the resident last; then the rows that hold only the chat id for a while
     # (the draft, the flood gate's last minute, the send budget's last seconds).
     for model in (
+        SurveyParticipation,  # that they took part; the anonymous answers stay
         Delivery,
         Question,
         Subscription,

@@ -28,6 +28,7 @@ from bot.telegram.messenger import PtbMessenger
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.staff import register_staff_handlers
+from bot.telegram.surveys import register_survey_handlers, text_answer
 from bot.telegram.tickets import register_ticket_handlers
 from scheduler.runtime import DeliveryRuntime
 
@@ -122,11 +123,14 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     for command in COMMANDS:
         handler = COMMAND_HANDLERS.get(command.name)
         if handler is None:
-            continue  # /ask lives with the tickets, registered below
+            continue  # /ask lives with the tickets, /survey with the surveys, registered below
         application.add_handler(
             CommandHandler((command.name, command.alias), handler), group=GROUP_MAIN
         )
 
+    # Surveys (issue 18): before the staff buttons (`staff:survey:` would match `staff:`) and
+    # before free text, which a waiting text question takes as its answer.
+    register_survey_handlers(application, services.settings.staff_ids)
     # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
     # fallbacks below, so /broadcast and friends are not answered as unknown commands.
     register_staff_handlers(application, services.settings.staff_ids)
@@ -137,7 +141,9 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     # the unknown-command catch-all, which must come after every CommandHandler.
     application.add_handler(CallbackQueryHandler(handlers.button), group=GROUP_MAIN)
     application.add_handler(
-        MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.ask), group=GROUP_MAIN
+        # The answer to a waiting survey text question, else handlers.ask (the FAQ).
+        MessageHandler(message & filters.TEXT & ~filters.COMMAND, text_answer),
+        group=GROUP_MAIN,
     )
     application.add_handler(
         MessageHandler(message & filters.COMMAND, handlers.unknown_command), group=GROUP_MAIN

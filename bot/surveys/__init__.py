@@ -1,0 +1,8 @@
+"""Resident consultations (the article's kartläggning): surveys as content, anonymous answers.
+
+model.py      content/surveys.yaml into frozen Survey objects, validated with file, entry, line
+stability.py  a survey that has answers may not lose or renumber a question (check-content)
+results.py    tallies as text: counts, shares, means; free text only from enough respondents
+flow.py       the resident's way through a survey, one question at a time (state in the DB)
+staff.py      /survey start|results|close|publish and /surveys for staff
+"""

@@ -1,0 +1,198 @@
+"""Thin PTB handlers for surveys: residents' /enkat and answer buttons, staff's /survey.
+
+`/survey` is both: from staff with a subcommand (start, results, close, publish) it acts, from
+anyone else, or with no subcommand, it lists the open surveys as /enkat does. Staff buttons
+(`staff:survey:`) are checked again in the core at the moment of the press. Registered by
+`register_survey_handlers` before the staff and resident button handlers and the free-text
+answer, since a text question takes the resident's next message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InputFile, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.content import Lang
+from bot.dialogue import Reply
+from bot.storage import surveys as store
+from bot.surveys.buttons import CHART, PREFIX
+from bot.surveys.flow import SurveyFlow
+from bot.surveys.staff import SUBCOMMANDS, SurveyStaff
+from bot.telegram import handlers
+from bot.telegram.context import BotApplication, BotContext
+from bot.telegram.filters import without_mention
+from bot.telegram.handlers import caller_of, send
+from bot.telegram.keyboards import inline_keyboard
+from bot.visuals.survey_chart import survey_caption, survey_png
+
+log = logging.getLogger(__name__)
+
+CHART_FILENAME = "enkat.png"
+
+
+def survey_staff(context: BotContext) -> SurveyStaff:
+    """The core staff survey service over this process's services."""
+    services = context.services
+    return SurveyStaff(
+        services.sessions,
+        lambda: services.content.current.content,
+        services.clock,
+        services.settings.staff_ids,
+        services.delivery,
+    )
+
+
+def _flow(context: BotContext) -> SurveyFlow:
+    flow = context.services.surveys
+    if flow is None:
+        raise RuntimeError("the services were built without surveys; use Services.create")
+    return flow
+
+
+def _lang(update: Update) -> Lang:
+    user = update.effective_user
+    code = (user.language_code or "") if user is not None else ""
+    return "en" if code.startswith("en") else "sv"
+
+
+def _actor(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+async def survey(update: Update, context: BotContext) -> None:
+    """/survey, /enkat: residents see the open surveys; staff act with a subcommand."""
+    words = context.args or []
+    staff = survey_staff(context)
+    actor = _actor(update)
+    if not words or words[0].lower() not in SUBCOMMANDS:
+        if words and staff.is_staff(actor):
+            await send(update, context, staff.usage(_lang(update)))
+            return
+        await send(update, context, await _flow(context).list_open(caller_of(update)))
+        return
+    lang = _lang(update)
+    if not staff.is_staff(actor) or actor is None:
+        await send(
+            update,
+            context,
+            Reply(context.services.content.current.content.texts.get("staff_only", lang)),
+        )
+        return
+    action, survey_id = words[0].lower(), (words[1] if len(words) > 1 else "")
+    if not survey_id:
+        await send(update, context, staff.usage(lang))
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    if action == "start":
+        await send(update, context, await staff.preview(actor, survey_id, lang))
+    elif action == "close":
+        await send(update, context, await staff.close(actor, survey_id, lang))
+    elif action == "publish":
+        await send(update, context, await staff.publish(actor, chat.id, survey_id, lang))
+    else:
+        results = await staff.results(actor, survey_id, lang)
+        await send(update, context, results.reply)
+        if results.survey is not None and results.tally is not None:
+            await _send_chart(context, chat.id, results.survey.id, lang)
+
+
+async def surveys(update: Update, context: BotContext) -> None:
+    """/surveys (staff): every survey with its state and number of responses."""
+    actor = _actor(update)
+    assert actor is not None
+    await send(update, context, await survey_staff(context).overview(actor, _lang(update)))
+
+
+async def not_staff(update: Update, context: BotContext) -> None:
+    """/surveys from anyone else: refused."""
+    texts = context.services.content.current.content.texts
+    await send(update, context, Reply(texts.get("staff_only", _lang(update))))
+
+
+async def staff_button(update: Update, context: BotContext) -> None:
+    """Send or Cancel under a survey preview; the core checks the presser is staff now."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    reply = await survey_staff(context).press(
+        _actor(update), chat.id, query.data or "", _lang(update)
+    )
+    await send(update, context, reply)
+
+
+async def answer_button(update: Update, context: BotContext) -> None:
+    """Svara/Answer, an option, a toggle, Done, Skip or the results chart."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if update.effective_chat is None:
+        return
+    data = query.data or ""
+    caller = caller_of(update)
+    if data.startswith(f"{PREFIX}{CHART}:"):
+        lang = await context.services.residents.language(caller)
+        await _send_chart(context, caller.chat_id, data.removeprefix(f"{PREFIX}{CHART}:"), lang)
+        return
+    step = await _flow(context).press(caller, data)
+    if step.edit and query.message is not None:
+        # A toggle changes the ticks on the same question instead of adding a message.
+        await query.edit_message_text(
+            step.reply.text, parse_mode=None, reply_markup=inline_keyboard(step.reply)
+        )
+        return
+    await send(update, context, step.reply)
+
+
+async def text_answer(update: Update, context: BotContext) -> None:
+    """Free text: the answer to a waiting text question, otherwise a question for the FAQ."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    text = without_mention(message.text, context.bot.username)
+    reply = await _flow(context).text_answer(caller_of(update), text)
+    if reply is None:
+        await handlers.ask(update, context)
+        return
+    await send(update, context, reply)
+
+
+async def _send_chart(context: BotContext, chat_id: int, survey_id: str, lang: Lang) -> None:
+    services = context.services
+    content = services.content.current.content
+    found = next((s for s in content.surveys if s.id == survey_id), None)
+    if found is None:
+        await context.bot.send_message(
+            chat_id, content.texts.get("survey_unknown", lang), parse_mode=None
+        )
+        return
+    async with services.sessions() as session:
+        tally = await store.tally(session, found.id)
+    png = await asyncio.to_thread(survey_png, found, tally, content.texts, lang)
+    await context.bot.send_photo(
+        chat_id,
+        InputFile(png, filename=CHART_FILENAME),
+        caption=survey_caption(found, tally, content.texts, lang),
+        parse_mode=None,
+    )
+
+
+def register_survey_handlers(application: BotApplication, staff_ids: frozenset[int]) -> None:
+    """The survey commands and buttons.
+
+    Register after the flood gate and before the staff handlers (their `staff:` pattern would
+    take the survey preview's buttons) and the resident fallbacks. `text_answer` is registered
+    apart, in the place of the FAQ's free-text handler, after the staff's ticket replies.
+    """
+    staff = filters.User(user_id=staff_ids)
+    application.add_handler(CommandHandler(("survey", "enkat"), survey))
+    application.add_handler(CommandHandler("surveys", surveys, filters=staff))
+    application.add_handler(CommandHandler("surveys", not_staff, filters=~staff))
+    application.add_handler(CallbackQueryHandler(staff_button, pattern=r"^staff:survey:"))
+    application.add_handler(CallbackQueryHandler(answer_button, pattern=rf"^{PREFIX}"))
