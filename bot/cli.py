@@ -587,6 +587,62 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- survey export --------------------------------------------------------------------------
+
+
+def add_survey(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot survey export <id> --out FILE.csv`."""
+    parser = subparsers.add_parser("survey", help="survey data: 'survey export'")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = actions.add_parser(
+        "export",
+        parents=[_content_option(), _lang_option()],
+        help="write a survey's responses to a CSV file",
+        description="Write one row per response of the survey (no resident id), UTF-8 with a "
+        "header of question ids, from OMRADESBOT_DATABASE_URL.",
+    )
+    export.add_argument("survey_id", metavar="ID", help="the survey's id in surveys.yaml")
+    export.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
+    export.set_defaults(handler=run_survey_export)
+
+
+def run_survey_export(args: argparse.Namespace) -> int:
+    """Export one survey's responses."""
+    import asyncio  # noqa: PLC0415
+
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
+    from bot.surveys.export import export_survey  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    content = load_content(resolve_content_dir(args.content))
+    survey = next((s for s in content.surveys if s.id == args.survey_id), None)
+    if survey is None:
+        known = ", ".join(s.id for s in content.surveys) or "none"
+        print(f"omradesbot: no survey {args.survey_id!r} (surveys: {known})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    out = Path(args.out)
+
+    async def export() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await export_survey(session_factory(engine), survey, out, args.lang)
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(export())
+    except (StorageError, SQLAlchemyError, OSError) as exc:
+        print(f"omradesbot: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {out} ({count} responses to {survey.id})")
+    return EXIT_OK
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 # One registration function per subcommand; adding one (e.g. `run`, `db`) means one entry here.
@@ -599,6 +655,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     add_report,
     add_export,
     add_import,
+    add_survey,
 ]
 
 

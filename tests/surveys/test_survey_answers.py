@@ -1,0 +1,158 @@
+"""The survey core on a real database: answering every kind, resuming, tallies, export, shape."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cli import main
+from bot.content import Content, Lang, load_content
+from bot.residents import Caller
+from bot.storage import surveys as store
+from bot.storage.residents import get_or_create_resident, subscribe
+from bot.surveys.export import write_csv
+from bot.surveys.flow import SurveyFlow
+from bot.surveys.stability import database_problems
+from bot.surveys.staff import SurveyStaff
+from tests.conftest import MakeContent
+from tests.databases import Database
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+STAFF = 9001
+SURVEY = "balltorp-kartlaggning"
+
+
+async def swedish(caller: Caller) -> Lang:
+    return "sv"
+
+
+def flow(sessions: async_sessionmaker[AsyncSession], content: Content) -> SurveyFlow:
+    return SurveyFlow(sessions, lambda: content, lambda: NOW, swedish)
+
+
+async def started(
+    sessions: async_sessionmaker[AsyncSession], content: Content, *chats: int
+) -> None:
+    async with sessions.begin() as session:
+        for chat in chats:
+            await get_or_create_resident(session, chat, "sv", now=NOW)
+            await subscribe(session, chat, ["balltorp"], now=NOW)
+    staff = SurveyStaff(sessions, lambda: content, lambda: NOW, frozenset({STAFF}))
+    reply = await staff.press(STAFF, STAFF, f"staff:survey:send:{SURVEY}", "sv")
+    assert f"{len(chats)} mottagare" in reply.text
+
+
+async def answer_all(survey: SurveyFlow, chat: int, *, safe: int, wish: str) -> str:
+    caller = Caller(chat)
+    first = (await survey.press(caller, f"survey:go:{SURVEY}")).reply
+    assert "1/5" in first.text
+    await survey.press(caller, f"survey:a:{SURVEY}:0:{safe}")
+    await survey.press(caller, f"survey:a:{SURVEY}:1:4")
+    # A new flow object between questions: where the resident stands lives in the database.
+    toggled = await survey.press(caller, f"survey:t:{SURVEY}:2:0")
+    assert toggled.edit
+    assert toggled.reply.buttons[0][0].label.startswith("☑")
+    await survey.press(caller, f"survey:t:{SURVEY}:2:3")
+    await survey.press(caller, f"survey:t:{SURVEY}:2:3")  # and off again
+    await survey.press(caller, f"survey:d:{SURVEY}:2")
+    await survey.press(caller, f"survey:a:{SURVEY}:3:0")
+    thanks = await survey.text_answer(caller, wish)
+    assert thanks is not None
+    return thanks.text
+
+
+async def test_every_kind_of_question_resumes_and_tallies(
+    sessions: async_sessionmaker[AsyncSession], content: Content
+) -> None:
+    await started(sessions, content, 1, 2, 3, 4, 5)
+    for chat, safe in zip((1, 2, 3, 4, 5), (4, 4, 3, 0, 1), strict=True):
+        thanks = await answer_all(flow(sessions, content), chat, safe=safe, wish=f"=önskan {chat}")
+        assert "Tack för dina svar" in thanks
+    assert await flow(sessions, content).text_answer(Caller(1), "en fråga") is None
+
+    async with sessions() as session:
+        tally = await store.tally(session, SURVEY, with_texts=True)
+    assert tally.respondents == 5
+    assert tally.counts["trygghet"] == {5: 2, 4: 1, 1: 1, 2: 1}
+    assert tally.counts["viktigast"] == {0: 5}  # option 3 was toggled off by everyone
+    assert sorted(tally.texts["onskan"]) == [f"=önskan {n}" for n in range(1, 6)]
+
+    staff = SurveyStaff(sessions, lambda: content, lambda: NOW, frozenset({STAFF}))
+    results = await staff.results(STAFF, SURVEY, "sv")
+    assert "Medelvärde: 3,4 av 5" in results.reply.text
+    assert "– =önskan 3" in results.reply.text  # five respondents: free text shown
+    assert "Ökad trygghet: 5 (100 %)" in results.reply.text
+
+    out = io.StringIO()
+    assert await write_csv(sessions, content.surveys[0], out) == 5
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ["response", "trygghet", "trivsel", "viktigast", "vara-med", "onskan"]
+    assert sorted(r[1] for r in rows[1:]) == ["1", "2", "4", "5", "5"]
+    assert {r[3] for r in rows[1:]} == {"Ökad trygghet"}
+    assert all(r[5].startswith("'=") for r in rows[1:])  # no formula for a spreadsheet to run
+
+
+async def test_a_survey_with_answers_keeps_its_questions(
+    sessions: async_sessionmaker[AsyncSession],
+    database: Database,
+    tmp_content: MakeContent,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    directory = tmp_content()
+    content = load_content(directory)
+    assert await database_problems(directory, sessions) == []  # not started: anything goes
+    await started(sessions, content, 1)
+    assert await database_problems(directory, sessions) == []  # no answers yet
+    await answer_all(flow(sessions, content), 1, safe=0, wish="x")
+
+    path = directory / "surveys.yaml"
+    original = path.read_text("utf-8")
+    path.write_text(original.replace("id: trivsel", "id: trivsel-2"), "utf-8")
+    (problem,) = await database_problems(directory, sessions)
+    assert "balltorp-kartlaggning (line 10): trivsel-2 (line 32): question 2 was 'trivsel'" in (
+        problem
+    )
+    path.write_text(
+        original.replace("          - {sv: Ökad trivsel, en: More well-being}\n", ""), "utf-8"
+    )
+    (problem,) = await database_problems(directory, sessions)
+    assert "viktigast" in problem
+    assert "had 4 options" in problem
+    start = original.index("      - id: onskan")
+    path.write_text(original[:start], "utf-8")
+    (problem,) = await database_problems(directory, sessions)
+    assert "question 5 'onskan' was removed" in problem
+    appended = original + original[start:].replace("onskan", "mer")
+    path.write_text(appended, "utf-8")
+    assert await database_problems(directory, sessions) == []  # new questions at the end: fine
+
+    if database.backend == "sqlite":
+        path.write_text(original[:start], "utf-8")
+        monkeypatch.setenv("OMRADESBOT_DATABASE_URL", database.plain_url)
+        # The command runs its own event loop, so it gets a thread of its own here.
+        assert await asyncio.to_thread(main, ["check-content", str(directory)]) == 1
+        assert "cannot lose a question" in capsys.readouterr().out
+
+
+async def test_a_closed_survey_takes_no_answers(
+    sessions: async_sessionmaker[AsyncSession], content: Content, tmp_path: Path
+) -> None:
+    await started(sessions, content, 1)
+    survey = flow(sessions, content)
+    await survey.press(Caller(1), f"survey:go:{SURVEY}")
+    staff = SurveyStaff(sessions, lambda: content, lambda: NOW, frozenset({STAFF}))
+    assert "är stängd" in (await staff.close(STAFF, SURVEY, "sv")).text
+    refused = await survey.press(Caller(1), f"survey:a:{SURVEY}:0:0")
+    assert "är stängd" in refused.reply.text
+    async with sessions() as session:
+        assert (await store.tally(session, SURVEY)).respondents == 0
+    overview = await staff.overview(STAFF, "sv")
+    assert "stängd, 0 svar av 1 inbjudna" in overview.text
+    assert (await staff.overview(4242, "sv")).text.endswith("bara för personalen.")
