@@ -41,7 +41,12 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
     report = out.read_text()
     for heading in ("## Summary", "## Answering", "## End to end", "## Broadcast"):
         assert heading in report
-    for heading in ("## Scale of the data", "## Start-up", "## Targets missed, and why"):
+    for heading in (
+        "## Scale of the data",
+        "## Surveys",
+        "## Start-up",
+        "## Targets missed, and why",
+    ):
         assert heading in report
     assert (tmp_path / "benchmarks-broadcast.png").read_bytes().startswith(b"\x89PNG")
 
@@ -68,5 +73,8 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
     sqlite = results["datascale"]["backends"][0]
     assert sqlite["backend"] == "SQLite"
     assert sqlite["questions_in_chart"] > 0
+    polls = results["surveys"]["backends"][0]
+    assert polls["backend"] == "SQLite"
+    assert "1000 mottagare" in polls["confirmation"]
     assert results["startup"]["run_s"] > 0
     assert results["startup"]["ask_s"] > 0
