@@ -5,4 +5,7 @@ stability.py  a survey that has answers may not lose or renumber a question (che
 results.py    tallies as text: counts, shares, means; free text only from enough respondents
 flow.py       the resident's way through a survey, one question at a time (state in the DB)
 staff.py      /survey start|results|close|publish and /surveys for staff
+buttons.py    the callback data of survey buttons (also read by the outbox's renderer)
+texts.py      the texts.yaml keys the surveys need
+export.py     `omradesbot survey export`: one CSV row per response
 """
