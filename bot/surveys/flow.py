@@ -142,12 +142,12 @@ class SurveyFlow:
 
     async def _begin(self, caller: Caller, survey: Survey, lang: Lang) -> Reply:
         async with self._sessions.begin() as session:
+            part = await store.participation(session, survey.id, caller.chat_id)
+            if part is not None and part.completed:  # also once closed: with the results
+                return await self._answered(session, survey, lang)
             refusal = await self._refusal(session, survey, lang)
             if refusal is not None:
                 return refusal
-            part = await store.participation(session, survey.id, caller.chat_id)
-            if part is not None and part.completed:
-                return await self._answered(session, survey, lang)
             areas = await resident_store.subscriptions_of(session, caller.chat_id)
             if part is None and survey.area != "all" and survey.area not in areas:
                 return Reply(self._t("survey_other_area", lang, title=survey.title[lang]))

@@ -41,6 +41,7 @@ SURVEY_TEXTS: Mapping[str, frozenset[str]] = {
     "survey_results_again": _NONE,
     "mydata_surveys": frozenset({"titles"}),
     "forgotten_surveys": _NONE,
+    "chat_no_surveys": _NONE,
     # results
     "survey_result_answered": frozenset({"count"}),
     "survey_result_mean": frozenset({"mean"}),

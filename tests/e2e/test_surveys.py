@@ -215,3 +215,44 @@ async def test_hostile_presses_and_answers_store_nothing(
     assert (await first.says("/survey start x")).text == "Det här kommandot är bara för personalen."
     forged_send = await forge(emulator, second, late, f"staff:survey:send:{SURVEY}")
     assert forged_send.text == "Det här kommandot är bara för personalen."
+
+
+async def test_published_results_reach_everyone_invited_with_a_chart(
+    emulator: BotApiEmulator,
+    staff: Resident,
+    balltorp: tuple[Resident, Resident, Resident, Resident],
+) -> None:
+    first, second, english, kallered = balltorp
+    await start_survey(emulator, staff)
+    invites = [await invitation(emulator, p) for p in (first, second, english)]
+    await answer(first, invites[0], 0, "Mer ljus")
+    await answer(second, invites[1], 1, "Bänkar")
+    await emulator.wait_for_messages(staff.chat_id, 3, timeout=TIMEOUT)  # the delivery report
+
+    published = await staff.says(f"/survey publish {SURVEY}")
+    assert "3 inbjudna" in published.text
+    summaries = [
+        (await emulator.wait_for_messages(p.chat_id, count, timeout=TIMEOUT))[-1]
+        for p, count in ((first, 6), (second, 6), (english, 3))
+    ]
+    assert summaries[0].text.startswith("📊 Resultat: Trygghet i Balltorp (2 svar)")
+    assert "Ja: 1 (50 %)" in summaries[0].text
+    assert "Mer ljus" not in summaries[0].text  # never the free text
+    assert summaries[2].text.startswith("📊 Results: Safety in Balltorp (2 responses)")
+    assert [b.text for b in summaries[2].buttons] == ["Show chart"]
+    assert emulator.count_messages(kallered.chat_id) == 1
+
+    chart = await english.press(summaries[2], f"survey:chart:{SURVEY}")
+    assert chart.photo is not None
+    again = await first.press(invites[0], f"survey:go:{SURVEY}")
+    assert "redan svarat" in again.text
+    assert "📊 Resultat" in again.text
+    late = await english.press(invites[2], f"survey:go:{SURVEY}")
+    assert "is closed" in late.text
+
+    assert "redan publicerat" in (await staff.says(f"/survey publish {SURVEY}")).text
+    overview = await staff.says("/surveys")
+    assert f"{SURVEY}: ”Trygghet i Balltorp”, Balltorp, stängd, resultat publicerat, 2 svar" in (
+        overview.text
+    )
+    assert (await english.says("/surveys")).text == "This command is for staff."

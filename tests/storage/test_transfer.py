@@ -23,6 +23,10 @@ from bot.storage.models import (
     Question,
     Resident,
     Subscription,
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyResponse,
+    SurveyRow,
     Ticket,
     TicketDraft,
     TicketMessage,
@@ -181,6 +185,37 @@ async def fill(engine: AsyncEngine) -> None:
         (TicketMessage, [{"ticket_id": 1, "staff_chat_id": -100123, "message_id": 77}]),
         (TicketDraft, [{"chat_id": 7001, "text": "Var parkerar man?", "noted_at": later}]),
         (LostMessage, [{"day": "2027-01-10", "reason": "rate_limited", "count": 2}]),
+        (
+            SurveyRow,
+            [
+                {
+                    "id": "trygghet",
+                    "area": "balltorp",
+                    "shape": '[["safe", "choice", 2]]',
+                    "started_at": T0,
+                    "invited": 2,
+                    "closed_at": later,
+                }
+            ],
+        ),
+        (
+            SurveyParticipation,
+            [{"survey_id": "trygghet", "chat_id": 7001, "completed": True, "draft": None}],
+        ),
+        (SurveyResponse, [{"id": "ab" * 16, "survey_id": "trygghet"}]),
+        (
+            SurveyAnswer,
+            [
+                {
+                    "response_id": "ab" * 16,
+                    "question_id": "safe",
+                    "seq": 0,
+                    "survey_id": "trygghet",
+                    "choice": 1,
+                    "text": "Mer ljus, tack 🙂",
+                }
+            ],
+        ),
     ]
     async with engine.begin() as connection:
         for model, values in rows:
@@ -238,7 +273,7 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(
         await upgrade(postgres.url)
         use_database(monkeypatch, postgres.plain_url)
         assert await omradesbot("import", str(first_file)) == 0
-        assert "imported 17 rows" in capsys.readouterr().out
+        assert "imported 21 rows" in capsys.readouterr().out
         assert await snapshot(postgres.plain_url) == original
         # The id sequences moved past the imported ids: the bot can go on inserting.
         pg_engine = create_engine(postgres.plain_url)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from bot.content import Content, Lang, load_content
 from bot.residents import Caller
+from bot.staff import StaffService
 from bot.storage import surveys as store
 from bot.storage.residents import get_or_create_resident, subscribe
 from bot.surveys.export import write_csv
@@ -156,3 +157,30 @@ async def test_a_closed_survey_takes_no_answers(
     overview = await staff.overview(STAFF, "sv")
     assert "stängd, 0 svar av 1 inbjudna" in overview.text
     assert (await staff.overview(4242, "sv")).text.endswith("bara för personalen.")
+
+
+async def test_reload_refuses_to_drop_a_question_that_has_answers(
+    sessions: async_sessionmaker[AsyncSession], tmp_content: MakeContent
+) -> None:
+    directory = tmp_content()
+    content = load_content(directory)
+    await started(sessions, content, 1)
+    await answer_all(flow(sessions, content), 1, safe=0, wish="x")
+    reloads: list[bool] = []
+    staff = StaffService(
+        sessions,
+        lambda: content,
+        reload=lambda: reloads.append(True),
+        clock=lambda: NOW,
+        staff_ids=frozenset({STAFF}),
+    )
+    path = directory / "surveys.yaml"
+    original = path.read_text("utf-8")
+    path.write_text(original[: original.index("      - id: onskan")], "utf-8")
+
+    refused = await staff.reload(STAFF, "en")
+    assert "question 5 'onskan' was removed" in refused.text
+    assert reloads == []  # the old content stays live
+    path.write_text(original, "utf-8")
+    await staff.reload(STAFF, "en")
+    assert reloads == [True]
