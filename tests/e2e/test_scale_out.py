@@ -42,7 +42,7 @@ from tests.e2e.webhook_support import (
 )
 from tests.emulator import BotApiEmulator, running_emulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres, pytest.mark.timing]
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 3

@@ -37,7 +37,7 @@ from tests.e2e.test_scale_out import BotProcess, wait_until_serving
 from tests.e2e.webhook_support import PUBLIC_URL, SECRET, RoundRobin, free_port
 from tests.emulator import BotApiEmulator, running_emulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres, pytest.mark.timing]
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 2

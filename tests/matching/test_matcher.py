@@ -244,6 +244,7 @@ def test_the_matcher_knows_its_own_example_questions(matcher: Matcher, content: 
     assert len(wrong) <= total * 0.05, wrong
 
 
+@pytest.mark.timing
 def test_matching_is_fast(matcher: Matcher, content: Content) -> None:
     questions = [
         q + suffix

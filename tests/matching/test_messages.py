@@ -167,6 +167,7 @@ def test_fragments_of_a_few_keywords_are_answered(matcher: Matcher, text: str, t
 WALL = "Varför flyttar områdesarbetet från Kållered? " * 100
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize(
     "text",
     [

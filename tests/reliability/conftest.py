@@ -35,11 +35,13 @@ SCRIPTED_BURST = 30
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every reliability test talks to the emulator or drives the bot hard: mark them slow."""
+    """Every reliability test talks to the emulator or drives the bot hard, and most measure how
+    fast: mark them slow, and timing so they never share the cores with other tests."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.timing)
 
 
 _RESULTS = Results()

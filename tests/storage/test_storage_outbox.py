@@ -68,6 +68,7 @@ async def _residents(session: AsyncSession, count: int) -> list[Recipient]:
     return [Recipient(row["chat_id"], row["language"]) for row in rows]  # type: ignore[arg-type]
 
 
+@pytest.mark.timing
 async def test_enqueue_10000_recipients_quickly(
     session: AsyncSession, database: Database, record_property: pytest.RecordProperty
 ) -> None:
