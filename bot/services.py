@@ -27,6 +27,7 @@ from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
 from bot.surveys.flow import SurveyFlow
+from bot.surveys.stability import live_problems
 from bot.surveys.texts import survey_text_problems
 from bot.tickets import TICKET_TEXTS, Tickets
 from bot.visuals.texts import visual_text_problems
@@ -217,6 +218,12 @@ class Services:
         deploy never changes a shared schema behind their back.
         """
         await prepare_database(self.settings.database_url, self.engine)
+        # Content that drops a question of a survey with answers is invalid content: refuse it
+        # here as `check-content` and /reload do (bot/surveys/stability.py).
+        content = self.content.current.content
+        problems = await live_problems(content.directory, content.surveys, self.sessions)
+        if problems:
+            raise ContentError(problems)
 
     async def close(self) -> None:
         """Stop the send budget, record the last lost messages, release the database."""

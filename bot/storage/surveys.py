@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -236,6 +236,18 @@ async def submit_response(session: AsyncSession, survey_id: str, answers: Sequen
             ],
         )
     return response_id
+
+
+async def drop_unfinished_drafts(session: AsyncSession, survey_id: str) -> None:
+    """A closed survey's answers in progress can never be sent: erase them (they hold a chat id).
+
+    The participation rows stay, so /mydata still says the resident began the survey.
+    """
+    await session.execute(
+        update(SurveyParticipation)
+        .where(SurveyParticipation.survey_id == survey_id, SurveyParticipation.completed.is_(False))
+        .values(draft=None)
+    )
 
 
 async def forget_participations(session: AsyncSession, chat_id: int) -> int:

@@ -84,6 +84,13 @@ async def stored_shapes(
     return {sid: (store.decode_shape(row.shape), counts.get(sid, 0)) for sid, row in rows.items()}
 
 
+async def live_problems(
+    content_dir: Path, surveys: Iterable[Survey], sessions: async_sessionmaker[AsyncSession]
+) -> list[str]:
+    """Problems of the loaded surveys against the database (at start-up, after migrating)."""
+    return shape_problems(content_dir / SURVEYS_FILE, surveys, await stored_shapes(sessions))
+
+
 async def database_problems(
     directory: Path, sessions: async_sessionmaker[AsyncSession]
 ) -> list[str]:

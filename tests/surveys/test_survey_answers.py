@@ -12,8 +12,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
+from bot.config import Settings
 from bot.content import Content, Lang, load_content
+from bot.errors import ContentError
 from bot.residents import Caller
+from bot.services import Services
 from bot.staff import StaffService
 from bot.storage import surveys as store
 from bot.storage.residents import get_or_create_resident, subscribe
@@ -184,3 +187,51 @@ async def test_reload_refuses_to_drop_a_question_that_has_answers(
     path.write_text(original, "utf-8")
     await staff.reload(STAFF, "en")
     assert reloads == [True]
+
+
+async def test_the_bot_refuses_to_start_on_content_that_drops_an_answered_question(
+    sessions: async_sessionmaker[AsyncSession], database: Database, tmp_content: MakeContent
+) -> None:
+    if database.backend != "sqlite":
+        # The check is the same query on both (test_a_survey_with_answers_keeps_its_questions);
+        # a test schema's search path is not in its plain URL, which Services takes.
+        pytest.skip("Services.create takes a URL; the PostgreSQL test schema is not in it")
+    directory = tmp_content()
+    content = load_content(directory)
+    await started(sessions, content, 1)
+    await answer_all(flow(sessions, content), 1, safe=0, wish="x")
+    path = directory / "surveys.yaml"
+    original = path.read_text("utf-8")
+    path.write_text(original.replace("id: trygghet", "id: trygg"), "utf-8")
+    services = Services.create(Settings(database_url=database.plain_url, content_dir=directory))
+    try:
+        with pytest.raises(ContentError) as caught:
+            await services.prepare_database()
+    finally:
+        await services.close()
+    assert "question 1 was 'trygghet'" in caught.value.problems[0]
+
+
+async def test_open_surveys_are_listed_with_where_the_resident_stands(
+    sessions: async_sessionmaker[AsyncSession], content: Content
+) -> None:
+    await started(sessions, content, 1, 2)
+    survey = flow(sessions, content)
+    listing = await survey.list_open(Caller(1))
+    assert "• Trygghet och trivsel i Balltorp" in listing.text
+    assert listing.buttons[0][0].data == f"survey:go:{SURVEY}"
+    await survey.press(Caller(1), f"survey:go:{SURVEY}")
+    await survey.press(Caller(1), f"survey:a:{SURVEY}:0:2")
+    assert "du har kommit till fråga 2/5" in (await survey.list_open(Caller(1))).text
+    resumed = (await survey.press(Caller(1), f"survey:go:{SURVEY}")).reply
+    assert resumed.text.startswith("Välkommen tillbaka!")
+    assert "2/5 Hur bra trivs du" in resumed.text
+    assert "ingen öppen enkät" in (await survey.list_open(Caller(3))).text  # not subscribed
+    assert "bara i en privat chatt" in (await survey.list_open(Caller(-100, private=False))).text
+
+    staff = SurveyStaff(sessions, lambda: content, lambda: NOW, frozenset({STAFF}))
+    await staff.close(STAFF, SURVEY, "sv")
+    async with sessions() as session:
+        (left,) = await store.participations_of(session, 1)
+    assert left.draft is None  # answers in progress cannot be sent any more: erased
+    assert not left.completed
