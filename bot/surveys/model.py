@@ -20,6 +20,9 @@ QUESTION_KINDS: tuple[QuestionKind, ...] = get_args(QuestionKind)
 SCALE = (1, 2, 3, 4, 5)
 MAX_OPTIONS = 10  # buttons one per row: more would not fit a phone screen
 MAX_QUESTIONS = 20
+# Lengths that keep an invitation, a question and a button readable on a phone (and within
+# Telegram's 4,096 per message, with the bot's own lines around them).
+MAX_TITLE, MAX_INTRO, MAX_QUESTION, MAX_OPTION = 100, 1500, 500, 60
 # Ids go into button data (64 bytes with the prefix and numbers), so they stay short.
 MAX_ID = 40
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -140,8 +143,12 @@ def _parse_survey(entry: str, item: Mapping[str, Any], problems: list[str]) -> S
     area = item["area"]
     if area not in AREAS:
         problems.append(f"{entry}: area: must be one of {', '.join(AREAS)}, not {area!r}")
-    title = _localized(f"{entry}: title", item["title"], problems)
-    intro = _localized(f"{entry}: intro", item["intro"], problems) if "intro" in item else None
+    title = _localized(f"{entry}: title", item["title"], problems, limit=MAX_TITLE)
+    intro = (
+        _localized(f"{entry}: intro", item["intro"], problems, limit=MAX_INTRO)
+        if "intro" in item
+        else None
+    )
     opens = _date(f"{entry}: opens", item.get("opens"), problems)
     closes = _date(f"{entry}: closes", item.get("closes"), problems)
     if opens is not None and closes is not None and closes < opens:
@@ -205,7 +212,7 @@ def _parse_question(
     if kind not in QUESTION_KINDS:
         problems.append(f"{where}: kind: must be one of {', '.join(QUESTION_KINDS)}, not {kind!r}")
         return None
-    text = _localized(f"{where}: text", item["text"], problems)
+    text = _localized(f"{where}: text", item["text"], problems, limit=MAX_QUESTION)
     options: list[Localized] = []
     raw = item.get("options")
     if kind in ("choice", "multi"):
@@ -215,7 +222,7 @@ def _parse_question(
             problems.append(f"{where}: options: at most {MAX_OPTIONS}, not {len(raw)}")
         else:
             for index, option in enumerate(raw):
-                label = _localized(f"{where}: options[{index}]", option, problems)
+                label = _localized(f"{where}: options[{index}]", option, problems, limit=MAX_OPTION)
                 if label is not None:
                     options.append(label)
             labels = [o["sv"].casefold() for o in options]
@@ -234,7 +241,9 @@ def _parse_question(
     )
 
 
-def _localized(where: str, value: Any, problems: list[str]) -> dict[Lang, str] | None:
+def _localized(
+    where: str, value: Any, problems: list[str], *, limit: int
+) -> dict[Lang, str] | None:
     if not isinstance(value, Mapping):
         problems.append(f"{where}: must map each language (sv, en) to a text")
         return None
@@ -245,6 +254,8 @@ def _localized(where: str, value: Any, problems: list[str]) -> dict[Lang, str] |
             problems.append(f"{where}: language '{lang}' missing")
         elif not isinstance(text, str) or not text.strip():
             problems.append(f"{where}: '{lang}' text is empty")
+        elif len(text.strip()) > limit:
+            problems.append(f"{where}: '{lang}' is {len(text.strip())} characters, at most {limit}")
         else:
             result[lang] = text.strip()
     for extra in sorted(set(value) - set(LANGUAGES), key=str):

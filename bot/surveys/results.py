@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.content import Lang, Texts
+from bot.dialogue import MAX_TEXT, split_at_length, telegram_length
 from bot.storage.surveys import Tally
 from bot.surveys.model import SCALE, Survey, SurveyQuestion
 
@@ -117,3 +118,24 @@ def result_lines(
             lines.append(texts.get("survey_result_mean", lang, mean=_number(result.mean, lang)))
         lines.append(texts.get("survey_result_answered", lang, count=result.answered))
     return lines
+
+
+def chunk_lines(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Lines joined into as few texts of at most `limit` UTF-16 units (Telegram's measure)."""
+    chunks: list[str] = []
+    current = ""
+    for whole in lines:
+        line = whole
+        while telegram_length(line) > limit:  # one very long answer: split, never lost
+            if current:
+                chunks.append(current)
+                current = ""
+            head, line = split_at_length(line, limit)
+            chunks.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if telegram_length(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    return [*chunks, current] if current or not chunks else chunks

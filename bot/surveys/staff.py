@@ -19,7 +19,7 @@ from bot.storage import surveys as store
 from bot.storage.residents import subscriber_count
 from bot.surveys.flow import survey_state
 from bot.surveys.model import Survey
-from bot.surveys.results import option_labels, result_lines
+from bot.surveys.results import chunk_lines, option_labels, result_lines
 from bot.surveys.stability import shape_of
 
 SEND_PREFIX = "staff:survey:send:"
@@ -29,11 +29,16 @@ SUBCOMMANDS = ("start", "results", "close", "publish")
 
 @dataclass(frozen=True)
 class SurveyResults:
-    """The results of one survey for staff: the text, and what the chart needs."""
+    """What a staff survey command says: replies (each within Telegram's length) and, for
+    results, the survey whose chart follows them."""
 
-    reply: Reply
-    survey: Survey | None = None
-    tally: store.Tally | None = None
+    replies: tuple[Reply, ...]
+    chart: str | None = None  # survey id
+
+    @property
+    def reply(self) -> Reply:
+        """The first reply (most commands have only one)."""
+        return self.replies[0]
 
 
 class SurveyStaff:
@@ -69,6 +74,26 @@ class SurveyStaff:
     def usage(self, lang: Lang) -> Reply:
         """How /survey is used."""
         return Reply(self._t("staff_survey_usage", lang))
+
+    async def command(
+        self, actor: int | None, chat_id: int, words: list[str], lang: Lang
+    ) -> SurveyResults:
+        """/survey <start|results|close|publish> <id>; the caller routed residents elsewhere."""
+        if actor is None or not self.is_staff(actor):
+            return SurveyResults((Reply(self._t("staff_only", lang)),))
+        action = words[0].lower() if words else ""
+        survey_id = words[1].lower() if len(words) > 1 else ""
+        if action not in SUBCOMMANDS or not survey_id:
+            return SurveyResults((self.usage(lang),))
+        if action == "results":
+            return await self.results(actor, survey_id, lang)
+        if action == "start":
+            reply = await self.preview(actor, survey_id, lang)
+        elif action == "close":
+            reply = await self.close(actor, survey_id, lang)
+        else:
+            reply = await self.publish(actor, chat_id, survey_id, lang)
+        return SurveyResults((reply,))
 
     # --- /survey start ------------------------------------------------------------------
 
@@ -167,14 +192,16 @@ class SurveyStaff:
     async def results(self, actor: int, survey_id: str, lang: Lang) -> SurveyResults:
         """Counts, shares and means; free text once enough residents answered."""
         if not self.is_staff(actor):
-            return SurveyResults(Reply(self._t("staff_only", lang)))
+            return SurveyResults((Reply(self._t("staff_only", lang)),))
         survey = self._survey(survey_id)
         if survey is None:
-            return SurveyResults(self._unknown(survey_id, lang))
+            return SurveyResults((self._unknown(survey_id, lang),))
         async with self._sessions() as session:
             row = await store.survey_row(session, survey.id)
             if row is None:
-                return SurveyResults(Reply(self._t("staff_survey_not_started", lang, id=survey.id)))
+                return SurveyResults(
+                    (Reply(self._t("staff_survey_not_started", lang, id=survey.id)),)
+                )
             tally = await store.tally(session, survey.id, with_texts=True)
         state = self._t(f"survey_state_{survey_state(survey, row, self._clock().date())}", lang)
         head = self._t(
@@ -186,7 +213,9 @@ class SurveyStaff:
             invited=row.invited,
         )
         lines = [head, *result_lines(survey, tally, self._content().texts, lang, with_texts=True)]
-        return SurveyResults(Reply("\n".join(lines)), survey, tally)
+        # Many free-text answers run past one message: as many messages as it takes.
+        replies = tuple(Reply(chunk) for chunk in chunk_lines(lines))
+        return SurveyResults(replies, chart=survey.id)
 
     async def close(self, actor: int, survey_id: str, lang: Lang) -> Reply:
         """End a survey early: no more answers are taken."""
@@ -237,7 +266,7 @@ class SurveyStaff:
         """The results residents get: counts and shares, never the free texts."""
         head = self._t("survey_published", lang, title=survey.title[lang], count=tally.respondents)
         lines = result_lines(survey, tally, self._content().texts, lang, with_texts=False)
-        return "\n".join([head, *lines])[:4000]
+        return chunk_lines([head, *lines])[0]  # no free text: in practice one message
 
     # --- /surveys -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.content import Lang
@@ -63,41 +64,21 @@ def _actor(update: Update) -> int | None:
 
 
 async def survey(update: Update, context: BotContext) -> None:
-    """/survey, /enkat: residents see the open surveys; staff act with a subcommand."""
+    """/survey, /enkat: the open surveys; from staff with a subcommand, the staff action."""
     words = context.args or []
     staff = survey_staff(context)
     actor = _actor(update)
-    if not words or words[0].lower() not in SUBCOMMANDS:
-        if words and staff.is_staff(actor):
-            await send(update, context, staff.usage(_lang(update)))
-            return
+    # Residents (and /survey alone) get the list; a subcommand from anyone else is refused.
+    if not words or (not staff.is_staff(actor) and words[0].lower() not in SUBCOMMANDS):
         await send(update, context, await _flow(context).list_open(caller_of(update)))
-        return
-    lang = _lang(update)
-    if not staff.is_staff(actor) or actor is None:
-        await send(
-            update,
-            context,
-            Reply(context.services.content.current.content.texts.get("staff_only", lang)),
-        )
-        return
-    action, survey_id = words[0].lower(), (words[1] if len(words) > 1 else "")
-    if not survey_id:
-        await send(update, context, staff.usage(lang))
         return
     chat = update.effective_chat
     assert chat is not None
-    if action == "start":
-        await send(update, context, await staff.preview(actor, survey_id, lang))
-    elif action == "close":
-        await send(update, context, await staff.close(actor, survey_id, lang))
-    elif action == "publish":
-        await send(update, context, await staff.publish(actor, chat.id, survey_id, lang))
-    else:
-        results = await staff.results(actor, survey_id, lang)
-        await send(update, context, results.reply)
-        if results.survey is not None and results.tally is not None:
-            await _send_chart(context, chat.id, results.survey.id, lang)
+    lang = _lang(update)
+    done = await staff.command(actor, chat.id, words, lang)
+    await send(update, context, done.replies)
+    if done.chart is not None:
+        await _send_chart(context, chat.id, done.chart, lang)
 
 
 async def surveys(update: Update, context: BotContext) -> None:
@@ -142,11 +123,16 @@ async def answer_button(update: Update, context: BotContext) -> None:
         return
     step = await _flow(context).press(caller, data)
     if step.edit and query.message is not None:
-        # A toggle changes the ticks on the same question instead of adding a message.
-        await query.edit_message_text(
-            step.reply.text, parse_mode=None, reply_markup=inline_keyboard(step.reply)
-        )
-        return
+        # A toggle changes the ticks on the same question instead of adding a message; a
+        # message Telegram no longer lets us edit (too old, deleted) gets a fresh one instead.
+        try:
+            await query.edit_message_text(
+                step.reply.text, parse_mode=None, reply_markup=inline_keyboard(step.reply)
+            )
+        except BadRequest as exc:
+            log.info("survey question not edited (%s); sent anew", exc.message)
+        else:
+            return
     await send(update, context, step.reply)
 
 

@@ -46,8 +46,12 @@ def survey_png(survey: Survey, tally: Tally, texts: Texts, lang: Lang) -> bytes:
     for number, result in enumerate(results, start=1):
         panel = (_PANEL_PX + _ROW_PX * len(result.options)) / height
         axes = figure.add_axes((0.03, top - panel + 40 / height, 0.94, panel - 90 / height))
+        title = f"{number}. {result.question.text[lang]}"[:70]
+        if result.mean is not None:
+            mean = f"{result.mean:.1f}".replace(".", "," if lang == "sv" else ".")
+            title += f" ({texts.get('survey_result_mean', lang, mean=mean).strip()})"
         axes.set_title(
-            f"{number}. {result.question.text[lang]}"[:70],
+            title,
             loc="left",
             fontsize=_QUESTION_PT,
             family=FONT,
@@ -55,11 +59,11 @@ def survey_png(survey: Survey, tally: Tally, texts: Texts, lang: Lang) -> bytes:
         )
         shares = [o.share for o in result.options]
         positions = list(range(len(shares)))
-        axes.barh(positions, shares, color=ACCENT, height=0.55)
+        axes.barh(positions, shares, color=ACCENT, height=0.42)
         for row, option in zip(positions, result.options, strict=True):
             axes.text(
                 0,
-                row - 0.4,
+                row - 0.27,
                 option.label[:50],
                 va="bottom",
                 fontsize=_LABEL_PT,

@@ -64,6 +64,7 @@ def test_the_issue_shape_parses() -> None:
         (("id: wish", "id: safe"), "safe (line 12): duplicate question id"),
         (("    opens:", "    colour: blue\n    opens:"), "unknown key 'colour'"),
         (("id: trygghet-2027", "id: Trygghet 2027"), "surveys[0] (line 3): needs an 'id'"),
+        (("{sv: Ja,", "{sv: " + "Ja" * 40 + ","), "options[0]: 'sv' is 80 characters, at most 60"),
     ],
 )
 def test_mistakes_name_file_entry_and_line(change: tuple[str, str], expected: str) -> None:
