@@ -162,6 +162,9 @@ class SurveyFlow:
                 session.add(part)
                 await session.flush()
                 intro = self._t("survey_begin", lang, count=len(survey.questions))
+            elif part.position >= len(survey.questions):
+                # Questions were taken away (before the first response) past where they stood.
+                return await self._finish(session, survey, part, lang)
             else:
                 intro = self._t("survey_resume", lang)
             question = self._question_reply(survey, part, lang)
@@ -199,6 +202,8 @@ class SurveyFlow:
             return None, Step(
                 Reply(self._t("survey_already_answered", lang, title=survey.title[lang]))
             )
+        if part.position >= len(survey.questions):
+            return None, Step(await self._finish(session, survey, part, lang))
         if position != part.position:
             current = self._question_reply(survey, part, lang)
             return None, Step(
@@ -289,6 +294,12 @@ class SurveyFlow:
         part.position += 1
         if part.position < len(survey.questions):
             return self._question_reply(survey, part, lang)
+        return await self._finish(session, survey, part, lang)
+
+    async def _finish(
+        self, session: AsyncSession, survey: Survey, part: SurveyParticipation, lang: Lang
+    ) -> Reply:
+        """The draft becomes an anonymous response; only "has answered" stays with the chat."""
         await store.submit_response(session, survey.id, _answers(survey, _draft(part)))
         part.completed = True
         part.draft = None

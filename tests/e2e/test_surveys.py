@@ -152,6 +152,11 @@ async def test_a_balltorp_survey_from_invitation_to_results_and_forget(
     stored = {str(value) for row in answers + responses for value in row}
     assert not stored & chat_ids  # no answer row holds a chat id
 
+    mydata = await first.says("/minadata")
+    assert "Enkäter du har deltagit i (dina svar är anonyma" in mydata.text
+    assert "Trygghet i Balltorp" in mydata.text
+    assert "Mer ljus" not in mydata.text  # the answers are not theirs to show: not linked
+
     confirm = await first.says("/glom")
     erased = await first.press(confirm, "forget:yes")
     assert "deltog i enkäter är också raderat" in erased.text

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,22 @@ async def test_open_surveys_are_listed_with_where_the_resident_stands(
         (left,) = await store.participations_of(session, 1)
     assert left.draft is None  # answers in progress cannot be sent any more: erased
     assert not left.completed
+
+
+async def test_a_resident_past_the_last_question_of_a_shortened_survey_is_finished(
+    sessions: async_sessionmaker[AsyncSession], content: Content
+) -> None:
+    await started(sessions, content, 1)
+    survey = flow(sessions, content)
+    await survey.press(Caller(1), f"survey:go:{SURVEY}")
+    for position, data in enumerate(("a:{}:0:1", "a:{}:1:1", "d:{}:2", "a:{}:3:1")):
+        assert position == int(data.format(SURVEY).split(":")[2])
+        await survey.press(Caller(1), "survey:" + data.format(SURVEY))
+    # Before anyone has finished, editors may still drop the last question.
+    shorter = replace(
+        content, surveys=(replace(content.surveys[0], questions=content.surveys[0].questions[:4]),)
+    )
+    done = await flow(sessions, shorter).press(Caller(1), f"survey:go:{SURVEY}")
+    assert "Tack för dina svar" in done.reply.text
+    async with sessions() as session:
+        assert (await store.tally(session, SURVEY)).respondents == 1
