@@ -255,3 +255,28 @@ async def test_a_resident_past_the_last_question_of_a_shortened_survey_is_finish
     assert "Tack för dina svar" in done.reply.text
     async with sessions() as session:
         assert (await store.tally(session, SURVEY)).respondents == 1
+
+
+async def test_start_respects_the_dates_and_cancel_sends_nothing(
+    sessions: async_sessionmaker[AsyncSession], content: Content
+) -> None:
+    later = replace(content, surveys=(replace(content.surveys[0], opens=dt.date(2027, 3, 1)),))
+    staff = SurveyStaff(sessions, lambda: later, lambda: NOW, frozenset({STAFF}))
+    assert "öppnar först 2027-03-01" in (await staff.preview(STAFF, SURVEY, "sv")).text
+    assert "öppnar först" in (await staff.press(STAFF, 1, f"staff:survey:send:{SURVEY}", "sv")).text
+    over = replace(content, surveys=(replace(content.surveys[0], closes=dt.date(2026, 1, 31)),))
+    staff = SurveyStaff(sessions, lambda: over, lambda: NOW, frozenset({STAFF}))
+    assert "stängde 2026-01-31" in (await staff.preview(STAFF, SURVEY, "sv")).text
+
+    staff = SurveyStaff(sessions, lambda: content, lambda: NOW, frozenset({STAFF}))
+    preview = await staff.preview(STAFF, SURVEY, "sv")
+    assert "0 mottagare" in preview.text
+    assert "3. Vad tycker du är viktigast att arbeta med i Balltorp? (flera svar)" in preview.text
+    dropped = await staff.press(STAFF, 1, f"staff:survey:drop:{SURVEY}", "sv")
+    assert "skickades inte" in dropped.text
+    async with sessions() as session:
+        assert await store.survey_row(session, SURVEY) is None
+    refused = await staff.press(4242, 1, f"staff:survey:send:{SURVEY}", "sv")
+    assert refused.text == "Det här kommandot är bara för personalen."
+    async with sessions() as session:
+        assert await store.survey_row(session, SURVEY) is None
