@@ -261,3 +261,19 @@ async def test_published_results_reach_everyone_invited_with_a_chart(
         overview.text
     )
     assert (await english.says("/surveys")).text == "This command is for staff."
+
+
+async def test_reload_picks_up_a_new_survey(
+    staff: Resident, settings: Settings, application: BotApplication
+) -> None:
+    before = await staff.says("/surveys")
+    assert "kallered-test" not in before.text
+    path = settings.content_dir / "surveys.yaml"
+    added = SURVEYS_YAML.replace("trygghet-test", "kallered-test").replace(
+        "area: balltorp", "area: kallered"
+    )
+    path.write_text(SURVEYS_YAML + added.split("surveys:", 1)[1], encoding="utf-8")
+    reloaded = await staff.says("/reload")
+    assert reloaded.text.startswith("Innehållet är omläst")
+    after = await staff.says("/surveys")
+    assert "kallered-test: ”Trygghet i Balltorp”, Kållered, inte startad, 0 svar" in after.text
