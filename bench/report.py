@@ -392,9 +392,10 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "outbox delivery per subscriber, written by one INSERT ... SELECT), then "
         f"{polls.get('responses', 0):,} complete responses bulk-filled (not measured) and "
         "`/survey results` timed: the tally (GROUP BYs over the answers) and its text, and "
-        "apart the chart PNG (the first picture of a process also imports matplotlib).",
+        "apart the chart it sends next (its own tally, then the PNG; the first picture of a "
+        "process also imports matplotlib).",
         "",
-        "| Backend | Invite (Send) | Results text | Chart PNG |",
+        "| Backend | Invite (Send) | Results text | Chart (tally + PNG) |",
         "|---|---|---|---|",
     ]
     for backend in polls["backends"]:
