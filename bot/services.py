@@ -207,7 +207,11 @@ class Services:
             lost,
             tickets=tickets,
             surveys=SurveyFlow(
-                sessions, lambda: content.current.content, clock, residents.language
+                sessions,
+                lambda: content.current.content,
+                clock,
+                residents.language,
+                sole_writer=sole_writer,
             ),
         )
 

@@ -27,6 +27,7 @@ from bot.storage.models import SURVEY_TEXT_LIMIT, SurveyParticipation, SurveyRow
 from bot.surveys.buttons import ANSWER, DONE, GO, PREFIX, SKIP, TOGGLE, chart_data, go_data
 from bot.surveys.model import SCALE, Survey, SurveyQuestion
 from bot.surveys.results import option_labels
+from bot.surveys.waiting import InProgress
 
 TEXT_LIMIT = SURVEY_TEXT_LIMIT
 
@@ -63,11 +64,17 @@ class SurveyFlow:
         content: Callable[[], Content],
         clock: Callable[[], dt.datetime],
         language: Callable[[Caller], Awaitable[Lang]],
+        *,
+        sole_writer: bool = False,
     ) -> None:
+        """`sole_writer`: no other process changes this database, so which chats have a survey
+        in progress may be remembered instead of read for every message (bot/surveys/waiting.py).
+        """
         self._sessions = sessions
         self._content = content
         self._clock = clock
         self._language = language
+        self._in_progress = InProgress(sessions) if sole_writer else None
 
     def _t(self, key: str, lang: Lang, **values: object) -> str:
         return self._content().texts.get(key, lang, **values)
@@ -161,6 +168,8 @@ class SurveyFlow:
                 part.completed = False
                 session.add(part)
                 await session.flush()
+                if self._in_progress is not None:
+                    self._in_progress.began(caller.chat_id)
                 intro = self._t("survey_begin", lang, count=len(survey.questions))
             elif part.position >= len(survey.questions):
                 # Questions were taken away (before the first response) past where they stood.
@@ -258,6 +267,14 @@ class SurveyFlow:
     async def text_answer(self, caller: Caller, text: str) -> Reply | None:
         """A message while a text question waits for it: the answer. None: not for a survey."""
         if not caller.private:
+            return None
+        if self._in_progress is not None and not await self._in_progress.maybe(caller.chat_id):
+            return None  # the common case, with no database read: the FAQ answers
+        async with self._sessions() as session:  # a read first: most messages are questions
+            unfinished = await store.awaiting_text(session, caller.chat_id)
+        if not unfinished:
+            if self._in_progress is not None:
+                self._in_progress.none_left(caller.chat_id)
             return None
         async with self._sessions.begin() as session:
             for part in await store.awaiting_text(session, caller.chat_id):

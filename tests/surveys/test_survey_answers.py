@@ -20,6 +20,7 @@ from bot.residents import Caller
 from bot.services import Services
 from bot.staff import StaffService
 from bot.storage import surveys as store
+from bot.storage.privacy import forget_resident
 from bot.storage.residents import get_or_create_resident, subscribe
 from bot.surveys.export import write_csv
 from bot.surveys.flow import SurveyFlow
@@ -280,3 +281,29 @@ async def test_start_respects_the_dates_and_cancel_sends_nothing(
     assert refused.text == "Det här kommandot är bara för personalen."
     async with sessions() as session:
         assert await store.survey_row(session, SURVEY) is None
+
+
+async def test_the_sole_writer_remembers_who_is_answering_and_heals_after_forget(
+    sessions: async_sessionmaker[AsyncSession], content: Content
+) -> None:
+    await started(sessions, content, 1, 2)
+    early = SurveyFlow(sessions, lambda: content, lambda: NOW, swedish, sole_writer=True)
+    assert await early.text_answer(Caller(1), "en fråga") is None  # loads: nobody answering
+    await early.press(Caller(1), f"survey:go:{SURVEY}")
+    for data in ("a:{}:0:1", "a:{}:1:1", "d:{}:2", "a:{}:3:1"):
+        await early.press(Caller(1), "survey:" + data.format(SURVEY))
+    # Begun in an earlier process: a new one reads who is answering once, from the database.
+    late = SurveyFlow(sessions, lambda: content, lambda: NOW, swedish, sole_writer=True)
+    assert await late.text_answer(Caller(2), "en fråga") is None
+    thanks = await late.text_answer(Caller(1), "Mer ljus")
+    assert thanks is not None
+    assert "Tack för dina svar" in thanks.text
+
+    await early.press(Caller(2), f"survey:go:{SURVEY}")
+    for data in ("a:{}:0:1", "a:{}:1:1", "d:{}:2", "a:{}:3:1"):
+        await early.press(Caller(2), "survey:" + data.format(SURVEY))
+    async with sessions.begin() as session:
+        await forget_resident(session, 2)
+    assert await early.text_answer(Caller(2), "en fråga") is None  # a question for the FAQ
+    async with sessions() as session:
+        assert (await store.tally(session, SURVEY)).respondents == 1
