@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench.feedback import report_lines as feedback_report_lines
+
 PROFILE_LINES = 60
 TARGET_S = 3.0
 
@@ -383,6 +385,10 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             f"| {backend['stats_collect_s']:.2f} s | {backend['stats_chart_s']:.2f} s "
             f"| {backend['stats_total_s']:.2f} s |"
         )
+    if "feedback" in results:  # issue 16's scenario
+        section, missed = feedback_report_lines(results["feedback"])
+        lines += ["", *section]
+        misses += missed
     lines += [
         "",
         "## Surveys",

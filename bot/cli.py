@@ -434,7 +434,12 @@ def add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Read OMRADESBOT_DATABASE_URL and write the /stats chart and numbers to one "
         "HTML file that needs nothing else (the chart is embedded).",
     )
-    parser.add_argument("--out", required=True, metavar="FILE", help="where to write the page")
+    parser.add_argument("--out", metavar="FILE", help="where to write the page")
+    parser.add_argument(
+        "--csv",
+        metavar="DIR",
+        help="also (or instead) write the figures per day and per topic as CSV files into DIR",
+    )
     parser.add_argument(
         "--days", type=int, default=28, help="days of questions to show (default: 28)"
     )
@@ -453,9 +458,12 @@ def run_report(args: argparse.Namespace) -> int:
 
     if args.days < 1:
         raise ConfigError("--days must be at least 1")
+    if args.out is None and args.csv is None:
+        raise ConfigError("report needs --out FILE, --csv DIR or both")
     settings = Settings.from_env()
     content = load_content(resolve_content_dir(args.content))
-    out = Path(args.out)
+    out = Path(args.out) if args.out is not None else None
+    csv_dir = Path(args.csv) if args.csv is not None else None
     try:
         stats = asyncio.run(
             write_report(
@@ -465,12 +473,17 @@ def run_report(args: argparse.Namespace) -> int:
                 lang=args.lang,
                 now=dt.datetime.now(settings.timezone),
                 days=args.days,
+                csv_dir=csv_dir,
+                zone=settings.timezone,
             )
         )
     except StorageError as exc:
         print(f"omradesbot: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"wrote {out} ({stats.total_questions} questions in {stats.days} days)")
+    written = [str(out)] if out is not None else []
+    if csv_dir is not None:
+        written += [str(csv_dir / "days.csv"), str(csv_dir / "topics.csv")]
+    print(f"wrote {', '.join(written)} ({stats.total_questions} questions in {stats.days} days)")
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LOG_FORMATS = ("text", "json")
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+_DIGEST_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+(\d{1,2}):(\d{2})$")
 
 BOTFATHER_HELP = (
     "TELEGRAM_BOT_TOKEN is not set. To get a token: open Telegram, talk to @BotFather, "
@@ -59,6 +60,20 @@ class Secret:
         return hash(self._value)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    """When the weekly digest goes to the staff: a weekday (0 = Monday) and a local time."""
+
+    weekday: int
+    at: dt.time
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.at:%H:%M}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the bot; build with `Settings.from_env()`."""
@@ -88,6 +103,8 @@ class Settings:
     failover_seconds: float = 15.0
     log_level: str = "INFO"
     log_format: str = "text"
+    # The weekly digest to the staff (OMRADESBOT_DIGEST); None: off.
+    digest: DigestSchedule | None = DigestSchedule(0, dt.time(8, 0))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -121,6 +138,7 @@ class Settings:
             ),
             log_level=env.get("OMRADESBOT_LOG_LEVEL", _log_level, cls.log_level),
             log_format=env.get("OMRADESBOT_LOG_FORMAT", _log_format, cls.log_format),
+            digest=env.get("OMRADESBOT_DIGEST", _digest, cls.digest),
         )
 
     @property
@@ -298,3 +316,15 @@ def _log_format(raw: str) -> str:
     if value not in _LOG_FORMATS:
         raise ValueError(f"expected one of {', '.join(_LOG_FORMATS)}, not {raw!r}")
     return value
+
+
+def _digest(raw: str) -> DigestSchedule | None:
+    value = " ".join(raw.lower().split())
+    if value == "off":
+        return None
+    match = _DIGEST_RE.match(value)
+    if match is None or int(match[2]) > 23 or int(match[3]) > 59:
+        raise ValueError(
+            f"expected a weekday and a local time like 'mon 08:00', or 'off', not {raw!r}"
+        )
+    return DigestSchedule(WEEKDAYS.index(match[1]), dt.time(int(match[2]), int(match[3])))

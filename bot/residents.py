@@ -27,6 +27,7 @@ from bot.content import (
     Milestone,
 )
 from bot.dialogue import (
+    FAQ_PREFIX,
     FORGET_NO,
     FORGET_YES,
     LANG_PREFIX,
@@ -47,6 +48,7 @@ from bot.tickets import ticket_lines
 from bot.timeline import live_timeline
 
 if TYPE_CHECKING:
+    from bot.feedback import Feedback
     from bot.services import ContentHolder
 
 log = logging.getLogger(__name__)
@@ -185,11 +187,13 @@ class Residents:
         retention: dt.timedelta,
         sole_writer: bool = False,
         keep_drafts: bool = False,
+        feedback: Feedback | None = None,
     ) -> None:
         """`sole_writer`: no other process changes this database (SQLite's instance lock), so
         the language a resident chose may be remembered instead of read for every message.
         `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
-        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question."""
+        draft for "Ask the staff" (bot/tickets.py), in the same commit as the question.
+        `feedback`: FAQ answers in private chats get 👍/👎 buttons (bot/feedback.py)."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
@@ -198,6 +202,7 @@ class Residents:
         self._questions = questions.QuestionLog(sessions)
         self._chosen = ChosenLanguages() if sole_writer else None
         self._keep_drafts = keep_drafts
+        self.feedback = feedback
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -261,6 +266,9 @@ class Residents:
             return self._dialogue.answer(text, caller.hinted_language)
         lang = await self.language(caller)
         reply = self._dialogue.answer(text, lang)
+        given = None
+        if reply.topic is not None and self.feedback is not None:
+            reply, given = self.feedback.with_vote(reply, caller.chat_id, lang, "text")
         # Greetings and thanks are not questions; logging them would skew the statistics.
         if reply.smalltalk is None and text.strip():
             await self._questions.write(
@@ -273,19 +281,35 @@ class Residents:
                     answered=reply.topic is not None,
                     asked_at=self._clock(),
                     keep_draft=self._keep_drafts and reply.topic is None,
+                    answer=given,
                 )
             )
         return reply
 
     # --- buttons ------------------------------------------------------------------------------
 
-    async def press(self, caller: Caller, data: str) -> Reply:
-        """A button press; unknown, old or forged data gets a harmless notice."""
+    async def press(self, caller: Caller, data: str, pressed_on: str | None = None) -> Reply:
+        """A button press; unknown, old or forged data gets a harmless notice.
+
+        `pressed_on`: the text of the message the button was under, which tells a topic
+        chosen after "did you mean" from one chosen in the menu (for staff statistics).
+        """
         lang = await self.language(caller)
         if data == MENU_TIMELINE:
             return await self.milestones(caller)
         reply = self._dialogue.press(data, lang, self._clock())
         if reply is not None:
+            if (
+                reply.topic is not None
+                and data.startswith(FAQ_PREFIX)
+                and caller.private
+                and self.feedback is not None
+            ):
+                texts = self._content.current.content.texts
+                suggested = pressed_on in texts.strings["did_you_mean"].values()
+                via = "suggested" if suggested else "menu"
+                reply, given = self.feedback.with_vote(reply, caller.chat_id, lang, via)
+                await self.feedback.record([given])
             return reply
         if data == MENU_SUBSCRIBE:
             return await self.subscribe(caller, None)
@@ -402,6 +426,8 @@ class Residents:
                 when = question.asked_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
                 lines.append(self._t("mydata_question", lang, date=when, text=question.text))
         lines += ticket_lines(self._content.current.content.texts, data.tickets, lang, zone)
+        if self.feedback is not None:
+            lines += self.feedback.mydata_lines(data.answers, lang)
         if data.draft is not None:
             lines += ["", self._t("mydata_draft", lang, text=data.draft.text)]
         if data.surveys:
@@ -439,6 +465,9 @@ class Residents:
         async with self._sessions.begin() as session:
             count = await questions.prune_questions(session, cutoff)
         log.info("pruned %d questions asked before %s", count, cutoff.date())
+        if self.feedback is not None:
+            closed, pruned = await self.feedback.close_old()
+            log.info("answers: %d closed to votes, %d pruned", closed, pruned)
         return count
 
     # --- notices ------------------------------------------------------------------------------

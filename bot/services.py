@@ -18,8 +18,11 @@ from bot.config import Settings
 from bot.content import TEXTS_FILE, Content, load_content, missing_texts
 from bot.dialogue import Dialogue
 from bot.dialogue import text_problems as dialogue_text_problems
+from bot.digest import Digest
 from bot.errors import ContentError, StorageError
+from bot.feedback import FEEDBACK_TEXTS, Feedback
 from bot.flood import FloodGate, Gate, SharedFloodGate
+from bot.insight import INSIGHT_TEXTS, Insight
 from bot.leadership import Leadership
 from bot.matching import Matcher, ModelStore
 from bot.residents import RESIDENT_TEXTS, Residents
@@ -83,6 +86,8 @@ def text_problems(content: Content) -> list[str]:
         *dialogue_text_problems(content.texts, where),
         *missing_texts(content.texts, RESIDENT_TEXTS, where=where, needed_by="the bot"),
         *missing_texts(content.texts, TICKET_TEXTS, where=where, needed_by="asking the staff"),
+        *missing_texts(content.texts, FEEDBACK_TEXTS, where=where, needed_by="answer feedback"),
+        *missing_texts(content.texts, INSIGHT_TEXTS, where=where, needed_by="staff insight"),
         *visual_text_problems(content.texts, where),
         *survey_text_problems(content.texts, where),
     ]
@@ -154,6 +159,9 @@ class Services:
     leadership: Leadership | None = None
     tickets: Tickets | None = None  # asking the staff (issue 5); set by `create`
     surveys: SurveyFlow | None = None  # residents answering surveys (issue 18); set by `create`
+    feedback: Feedback | None = None  # 👍/👎 under answers (issue 16); set by `create`
+    insight: Insight | None = None  # what the bot achieves, for /stats and the digest (issue 16)
+    digest: Digest | None = None  # the weekly digest to the staff (issue 16)
 
     @classmethod
     def create(
@@ -178,17 +186,29 @@ class Services:
             if sole_writer
             else SharedFloodGate(sessions, settings.flood_limit, clock)
         )
+        retention = dt.timedelta(days=settings.question_retention_days)
         residents = Residents(
             sessions,
             content,
             clock,
             flood,
-            retention=dt.timedelta(days=settings.question_retention_days),
+            retention=retention,
             sole_writer=sole_writer,
             keep_drafts=bool(settings.staff_ids),
         )
+        feedback = Feedback(
+            sessions,
+            content,
+            clock,
+            zone=settings.timezone,
+            retention=retention,
+            ask_staff=bool(settings.staff_ids),
+            language=residents.language,
+        )
+        residents.feedback = feedback
         tickets = Tickets(sessions, content, residents, settings, clock)
         lost = LostMessages(sessions)
+        insight = Insight(sessions, lambda: content.current.content, clock, settings.timezone)
         window = (
             LocalWindow(settings.send_rate, SystemClock())
             if sole_writer
@@ -213,6 +233,9 @@ class Services:
                 residents.language,
                 sole_writer=sole_writer,
             ),
+            feedback=feedback,
+            insight=insight,
+            digest=Digest(sessions, insight, settings, clock),
         )
 
     async def prepare_database(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import AREAS, STOCKHOLM, Content, Lang, Milestone, Texts
 from bot.dialogue import Button, Reply
 from bot.errors import ContentError
+from bot.insight import Insight
 from bot.parsing import whole_number
 from bot.storage import outbox as store
 from bot.storage.lost import lost_since
@@ -60,6 +61,7 @@ class StaffService:
         clock: Callable[[], dt.datetime],
         staff_ids: frozenset[int],
         delivery: DeliveryControl | None = None,
+        insight: Insight | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
@@ -67,6 +69,7 @@ class StaffService:
         self._clock = clock
         self._staff = staff_ids
         self._delivery = delivery
+        self._insight = insight
 
     @property
     def _texts(self) -> Texts:
@@ -329,6 +332,8 @@ class StaffService:
             count=sum(lost.values()),
             reasons=f" ({reasons})" if reasons else "",
         )
+        if self._insight is not None:  # answers, votes and tickets (bot/insight.py)
+            undelivered += "\n\n" + await self._insight.stats_text(lang)
         return Reply(f"{text}\n{undelivered}")
 
     async def reload(self, actor: int, lang: Lang) -> Reply:

@@ -65,6 +65,8 @@ log = logging.getLogger(__name__)
 
 # Kinds that go out as new messages carry an unsubscribe button; retractions delete instead.
 _PUSH_KINDS = ("broadcast", "reminder", "notice")
+# The weekly digest to the staff is a notice with this dedupe key prefix: no unsubscribe button.
+DIGEST_KEY_PREFIX = "digest:"
 MAX_RATE_LIMITED_RETRIES = 20
 # Errors of a database that is briefly unavailable (locked, restarting, unreachable): the sender
 # waits them out, 1 s, 2 s, 4 s ... at most DATABASE_RETRY_MAX apart, instead of stopping.
@@ -97,7 +99,9 @@ class Renderer:
     def render(self, broadcast: Broadcast, language: str) -> tuple[str, Buttons]:
         """Text plus an unsubscribe button for pushes (and corrections, which keep it)."""
         text = broadcast.text_for(language)
-        if broadcast.kind not in (*_PUSH_KINDS, "correction"):
+        if broadcast.kind not in (*_PUSH_KINDS, "correction") or (
+            broadcast.dedupe_key or ""
+        ).startswith(DIGEST_KEY_PREFIX):
             return text, ()
         lang: Lang = "en" if language == "en" else "sv"
         survey = survey_of_push(broadcast.dedupe_key)

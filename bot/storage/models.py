@@ -14,11 +14,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -111,6 +113,8 @@ class Question(Base):
         # Covers the /stats counts (by hour, answered, topic over a date range): the database
         # answers them from the index alone, without reading a million rows' text.
         Index(None, "asked_at", "answered", "topic"),
+        # Covers "conversations resolved without a ticket": distinct chats asking in a week.
+        Index(None, "asked_at", "chat_id"),
         Index(None, "chat_id"),
     )
 
@@ -338,6 +342,40 @@ class LostMessage(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
     reason: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+AnswerVia = Literal["text", "suggested", "menu"]
+Vote = Literal[1, -1]
+
+
+class Answer(Base):
+    """One FAQ answer the bot gave in a private chat, and the resident's 👍 (1) or 👎 (-1).
+
+    `token` is what the vote buttons carry (never the chat id). `chat_id` and `token` are kept
+    only while the answer may still be voted on (bot/feedback.py's VOTE_WINDOW): the daily
+    housekeeping clears both, leaving topic, language, day, way and vote as plain counts until
+    the question retention ends. /forget deletes the rows outright.
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        CheckConstraint(_one_of("language", get_args(Language)), name="language"),
+        CheckConstraint(_one_of("via", get_args(AnswerVia)), name="via"),
+        CheckConstraint("vote IS NULL OR vote IN (1, -1)", name="vote"),
+        # Covers every feedback figure (per day and topic: given, how, votes): /stats and the
+        # report read the index alone.
+        Index(None, "day", "topic", "via", "vote"),
+        Index(None, "chat_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(16), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, _resident_fk())
+    topic: Mapped[str] = mapped_column(String(64))
+    language: Mapped[Language] = mapped_column(String(2))
+    via: Mapped[str] = mapped_column(String(10))
+    day: Mapped[dt.date] = mapped_column(Date)
+    vote: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 # --- surveys (issue 18): the kartläggning; see bot/surveys/ ----------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
+    Answer,
     Delivery,
     FloodMessage,
     Question,
@@ -32,6 +33,7 @@ class ResidentData:
     pending_deliveries: list[Delivery]
     draft: TicketDraft | None = None
     surveys: tuple[str, ...] = ()  # ids of the surveys taken part in (never the answers)
+    answers: list[Answer] = field(default_factory=list)  # FAQ answers still open to a vote
 
     @property
     def empty(self) -> bool:
@@ -43,6 +45,7 @@ class ResidentData:
             or self.pending_deliveries
             or self.draft
             or self.surveys
+            or self.answers
         )
 
 
@@ -69,8 +72,12 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         .where(SurveyParticipation.chat_id == chat_id)
         .order_by(SurveyParticipation.survey_id)
     )
+    answers = await session.scalars(
+        select(Answer).where(Answer.chat_id == chat_id).order_by(Answer.day, Answer.id)
+    )
     return ResidentData(
         surveys=tuple(surveys),
+        answers=list(answers),
         draft=draft,
         resident=resident,
         subscriptions=list(subscriptions),
@@ -97,6 +104,7 @@ async def forget_resident(session: AsyncSession, chat_id: int) -> dict[str, int]
     for model in (
         SurveyParticipation,  # that they took part; the anonymous answers stay
         Delivery,
+        Answer,
         Question,
         Subscription,
         Ticket,

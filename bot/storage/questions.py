@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage._dialect import insert_ignoring_conflicts, upsert
 from bot.storage.columns import utcnow
-from bot.storage.models import QUESTION_TEXT_LIMIT, Language, Question, Resident, TicketDraft
+from bot.storage.feedback import GivenAnswer, answer_rows
+from bot.storage.models import (
+    QUESTION_TEXT_LIMIT,
+    Answer,
+    Language,
+    Question,
+    Resident,
+    TicketDraft,
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,8 @@ class AskedQuestion:
     asked_at: dt.datetime
     # Unanswered, with staff to ask: also kept as the resident's ticket draft ("Ask the staff").
     keep_draft: bool = False
+    # Answered from the FAQ: the answer its vote buttons refer to, stored in the same commit.
+    answer: GivenAnswer | None = None
 
 
 async def log_questions(session: AsyncSession, asked: Sequence[AskedQuestion]) -> None:
@@ -128,6 +138,9 @@ async def log_questions(session: AsyncSession, asked: Sequence[AskedQuestion]) -
             for q in asked
         ],
     )
+    answers = [q.answer for q in asked if q.answer is not None]
+    if answers:
+        await session.execute(insert(Answer), answer_rows(answers))
     # The last unanswered question of each chat becomes its draft, in the same commit: a draft
     # costs nothing beyond the question's own write.
     drafts = {q.chat_id: q for q in asked if q.keep_draft}

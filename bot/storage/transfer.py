@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import Integer, Table, delete, func, insert, select, text
+from sqlalchemy import Date, Integer, Table, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import StorageError
@@ -194,7 +194,7 @@ def _record(line: str, number: int, by_name: dict[str, Table]) -> tuple[Table, d
 
 def _to_json(row: Any) -> dict[str, Any]:
     return {
-        key: value.isoformat() if isinstance(value, dt.datetime) else value
+        key: value.isoformat() if isinstance(value, dt.date) else value  # datetimes too
         for key, value in row.items()
     }
 
@@ -204,6 +204,8 @@ def _from_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     for name, value in row.items():
         if value is not None and isinstance(table.columns[name].type, UTCDateTime):
             values[name] = dt.datetime.fromisoformat(value)
+        elif value is not None and isinstance(table.columns[name].type, Date):
+            values[name] = dt.date.fromisoformat(value)  # answers.day
     return values
 
 

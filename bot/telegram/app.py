@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.telegram import handlers
 from bot.telegram.commands import set_command_menus
 from bot.telegram.context import CONTEXT_TYPES, BotApplication
+from bot.telegram.feedback import register_feedback_handlers
 from bot.telegram.filters import Addressed
 from bot.telegram.jobs import schedule_housekeeping
 from bot.telegram.loop import new_event_loop
@@ -136,6 +137,8 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     register_staff_handlers(application, services.settings.staff_ids)
     # Tickets (issue 5): staff replies to a ticket and ticket buttons before free text/buttons.
     register_ticket_handlers(application)
+    # Feedback (issue 16): the 👍/👎 buttons under answers, before the generic button handler.
+    register_feedback_handlers(application)
 
     # Group 0, the rest: button presses, free text, then fallbacks. Order matters: text before
     # the unknown-command catch-all, which must come after every CommandHandler.

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -166,7 +166,8 @@ async def button(update: Update, context: BotContext) -> None:
     if data.startswith(ICS_PREFIX):  # "Add to calendar" under the timeline picture
         await send_calendar_file(context, caller_of(update), data)
         return
-    reply = await context.services.residents.press(caller_of(update), data)
+    pressed_on = query.message.text if isinstance(query.message, Message) else None
+    reply = await context.services.residents.press(caller_of(update), data, pressed_on)
     await send(update, context, reply)
     if data == MENU_TIMELINE:
         await send_timeline_picture(context, caller_of(update))

@@ -39,6 +39,7 @@ def staff_service(context: BotContext) -> StaffService:
         clock=services.clock,
         staff_ids=services.settings.staff_ids,
         delivery=services.delivery,
+        insight=services.insight,
     )
 
 

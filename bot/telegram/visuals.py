@@ -6,9 +6,12 @@ The handlers call these after their text reply; everything drawn or built comes 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 
 from telegram import InputFile
+from telegram.error import TelegramError
 
 from bot.content import Lang, Milestone
 from bot.dialogue import Reply
@@ -24,6 +27,7 @@ from bot.visuals.calendar import (
     milestone_id_of,
 )
 from bot.visuals.charts import render_stats
+from bot.visuals.feedback import collect_trend, trend_caption, trend_png
 from bot.visuals.report import topic_titles
 from bot.visuals.stats import collect_stats
 from bot.visuals.timeline import render_timeline
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 
 TIMELINE_FILENAME = "tidslinje.png"
 STATS_FILENAME = "statistik.png"
+TREND_FILENAME = "trend.png"
 
 
 async def live_milestones(context: BotContext) -> list[Milestone]:
@@ -96,3 +101,25 @@ async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> Non
         caption=picture.caption,
         parse_mode=None,
     )
+
+
+async def send_trend_charts(context: BotContext, targets: Sequence[tuple[int, Lang]]) -> None:
+    """The feedback trend chart (4 weeks) to each staff chat in its language, after the digest."""
+    services = context.services
+    content = services.content.current.content
+    trend = await collect_trend(
+        services.sessions, services.clock(), zone=services.settings.timezone
+    )
+    pictures: dict[Lang, bytes] = {}
+    for chat_id, lang in targets:
+        if lang not in pictures:
+            pictures[lang] = await asyncio.to_thread(trend_png, trend, content.texts, lang)
+        try:
+            await context.bot.send_photo(
+                chat_id,
+                InputFile(pictures[lang], filename=TREND_FILENAME),
+                caption=trend_caption(trend, content.texts, lang),
+                parse_mode=None,
+            )
+        except TelegramError as exc:
+            log.warning("the digest's trend chart was not sent: %s", exc)

@@ -12,9 +12,19 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.content import STOCKHOLM, Content, Lang, Texts
+from bot.insight import read_overview
+from bot.storage.feedback import votes_by_day
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
+from bot.visuals.feedback import (
+    feedback_section_html,
+    trend_caption,
+    trend_days,
+    trend_png,
+    write_csv,
+)
 from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
 
 _STYLE = """
@@ -28,6 +38,8 @@ table { border-collapse: collapse; margin: 0.5rem 0 2rem; min-width: 20rem; }
 caption { text-align: left; font-weight: bold; font-size: 1.15rem; padding-bottom: 0.4rem; }
 th, td { border-bottom: 1px solid #d9d9d9; padding: 0.3rem 0.8rem; text-align: left; }
 td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
+h2 { font-size: 1.4rem; margin-top: 2.5rem; }
+pre.summary { white-space: pre-wrap; font-family: inherit; }
 """
 
 
@@ -64,8 +76,9 @@ def build_report_html(
     topic_titles: Mapping[str, str],
     *,
     generated_at: dt.datetime,
+    sections: str = "",
 ) -> str:
-    """The whole page as a string."""
+    """The whole page as a string; `sections`: further HTML (already escaped) at the end."""
     t = texts.get
     title = t("report_title", lang)
     generated = generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
@@ -113,6 +126,7 @@ def build_report_html(
 {subscribers}
 {questions}
 {topics}
+{sections}
 </body>
 </html>
 """
@@ -124,27 +138,55 @@ def topic_titles(content: Content, lang: Lang) -> dict[str, str]:
 
 
 async def write_report(
-    out: Path,
+    out: Path | None,
     *,
     database_url: str,
     content: Content,
     lang: Lang,
     now: dt.datetime,
     days: int = DEFAULT_DAYS,
+    csv_dir: Path | None = None,
+    zone: ZoneInfo = STOCKHOLM,
 ) -> StaffStats:
-    """Read the statistics from the database, render the chart and write the page to `out`."""
+    """Read the statistics from the database, render the charts and write the page to `out`
+    and/or the aggregated figures per day and per topic as CSV files into `csv_dir`."""
     from bot.services import prepare_database  # noqa: PLC0415 - the composition root's helper
     from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
 
     engine = create_engine(database_url)
     try:
         await prepare_database(database_url, engine)
-        stats = await collect_stats(session_factory(engine), now, days=days)
+        sessions = session_factory(engine)
+        stats = await collect_stats(sessions, now, days=days, zone=zone)
+        async with sessions() as session:
+            week = await read_overview(session, stats.as_of, zone, days=7)
+            period = await read_overview(session, stats.as_of, zone, days=days)
+            votes = await votes_by_day(session, period.current.first_day, stats.as_of)
     finally:
         await engine.dispose()
     titles = topic_titles(content, lang)
+    trend = trend_days(
+        [(d.day, d.total, d.answered) for d in stats.questions],
+        votes,
+        [d.day for d in stats.questions],
+    )
+    if csv_dir is not None:
+        await asyncio.to_thread(write_csv, csv_dir, trend, period, titles)
+    if out is None:
+        return stats
     picture = await render_stats(stats, lang, content.texts, titles)
-    page = build_report_html(stats, picture, content.texts, lang, titles, generated_at=now)
+    chart = await asyncio.to_thread(trend_png, trend, content.texts, lang)
+    feedback = feedback_section_html(
+        week,
+        period,
+        (png_data_uri(chart), trend_caption(trend, content.texts, lang)),
+        content.texts,
+        lang,
+        titles=titles,
+    )
+    page = build_report_html(
+        stats, picture, content.texts, lang, titles, generated_at=now, sections=feedback
+    )
     await asyncio.to_thread(_write, out, page)
     return stats
 

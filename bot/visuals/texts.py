@@ -50,6 +50,11 @@ VISUAL_TEXTS: Mapping[str, frozenset[str]] = {
 
 def visual_text_problems(texts: Texts, where: str = "texts.yaml") -> list[str]:
     """One line per string this package needs that is missing or uses an unknown placeholder."""
+    from bot.visuals.feedback import FEEDBACK_VISUAL_TEXTS  # noqa: PLC0415 - it imports the core
+
     return missing_texts(
-        texts, VISUAL_TEXTS, where=where, needed_by="the pictures and calendar files"
+        texts,
+        {**VISUAL_TEXTS, **FEEDBACK_VISUAL_TEXTS},
+        where=where,
+        needed_by="the pictures and calendar files",
     )

@@ -28,7 +28,7 @@ TOKEN = "4242424242:AAE-e2e-test-token_should-never-be-logged"
 TIMEOUT = 5.0
 
 # Every table that can mention a resident's chat id.
-CHAT_TABLES = ("residents", "subscriptions", "questions", "deliveries", "tickets")
+CHAT_TABLES = ("residents", "subscriptions", "questions", "deliveries", "tickets", "answers")
 
 # See `emulator`: the burst one private chat may get before Telegram paces it at one a second.
 SCRIPTED_BURST = 30

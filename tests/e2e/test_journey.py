@@ -6,7 +6,9 @@ from bot.content import Content
 from tests.databases import Database
 from tests.e2e.conftest import Resident, labels, rows_in
 
-NOTHING = dict.fromkeys(("residents", "subscriptions", "questions", "deliveries", "tickets"), 0)
+NOTHING = dict.fromkeys(
+    ("residents", "subscriptions", "questions", "deliveries", "tickets", "answers"), 0
+)
 
 
 async def test_swedish_journey_from_start_to_forget(

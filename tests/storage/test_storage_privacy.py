@@ -24,6 +24,7 @@ from bot.storage import (
     subscribe,
     subscriber_chat_ids,
 )
+from bot.storage.feedback import GivenAnswer, cast_vote, record_answers
 from bot.storage.models import FloodMessage, SendPermit, SurveyParticipation, SurveyRow
 from bot.storage.models import SurveyAnswer as SurveyAnswerRow
 from bot.storage.surveys import Answer, submit_response
@@ -61,6 +62,11 @@ async def _fill(session: AsyncSession) -> int:
         await save_draft(session, chat_id, "Var parkerar man?", NOW, None)
         session.add(FloodMessage(chat_id=chat_id, at=NOW))
         session.add(SendPermit(chat_id=chat_id, priority=0, granted_at=NOW))
+        token = f"tok{chat_id}"
+        await record_answers(
+            session, [GivenAnswer(token, chat_id, "move", "sv", "text", NOW.date())], now=NOW
+        )
+        await cast_vote(session, token, chat_id, -1, oldest_day=NOW.date())
     sent = await enqueue_broadcast(
         session,
         Broadcast(kind="broadcast", area="all", text_sv="Hej", text_en="Hi", created_at=NOW),
@@ -111,6 +117,7 @@ async def test_mydata_shows_everything_stored(session: AsyncSession) -> None:
     assert [t.text for t in data.tickets] == ["Hej personalen"]
     assert len(data.pending_deliveries) == 1  # the notice; the sent broadcast is history
     assert data.surveys == ("s",)  # that she took part, never what she answered
+    assert [(a.topic, a.vote) for a in data.answers] == [("move", -1)]
     assert not data.empty
 
 
@@ -127,6 +134,7 @@ async def test_forget_leaves_no_row_mentioning_the_resident(session: AsyncSessio
         "questions",
         "tickets",
         "deliveries",
+        "answers",
     }
 
     async with session.begin():
@@ -134,6 +142,7 @@ async def test_forget_leaves_no_row_mentioning_the_resident(session: AsyncSessio
     assert counts == {
         "ticket_messages": 1,
         "deliveries": 2,
+        "answers": 1,
         "questions": 1,
         "subscriptions": 2,
         "tickets": 1,

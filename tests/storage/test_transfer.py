@@ -16,6 +16,7 @@ from bot.cli import main
 from bot.instance_lock import instance_lock
 from bot.storage import create_engine, upgrade
 from bot.storage.models import (
+    Answer,
     Broadcast,
     Delivery,
     LostMessage,
@@ -77,6 +78,29 @@ async def fill(engine: AsyncEngine) -> None:
                     "topic": None,
                     "score": 0.0,
                     "answered": False,
+                },
+            ],
+        ),
+        (
+            Answer,
+            [
+                {
+                    "token": "tok-answer_1",
+                    "chat_id": 7001,
+                    "topic": "why_move",
+                    "language": "sv",
+                    "via": "text",
+                    "day": T0.date(),
+                    "vote": -1,
+                },
+                {
+                    "token": None,
+                    "chat_id": None,
+                    "topic": "timeline",
+                    "language": "en",
+                    "via": "menu",
+                    "day": T0.date(),
+                    "vote": None,
                 },
             ],
         ),
@@ -273,7 +297,8 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(
         await upgrade(postgres.url)
         use_database(monkeypatch, postgres.plain_url)
         assert await omradesbot("import", str(first_file)) == 0
-        assert "imported 21 rows" in capsys.readouterr().out
+        # 17 rows, 2 answers with votes (issue 16), 4 survey rows (issue 18).
+        assert "imported 23 rows" in capsys.readouterr().out
         assert await snapshot(postgres.plain_url) == original
         # The id sequences moved past the imported ids: the bot can go on inserting.
         pg_engine = create_engine(postgres.plain_url)

@@ -100,6 +100,32 @@ def test_omradesbot_report_refuses_a_bad_window(
     assert "--days" in capsys.readouterr().err
 
 
+def test_omradesbot_report_needs_a_page_or_a_csv_directory(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["report"]) == 2
+    assert "--out FILE, --csv DIR or both" in capsys.readouterr().err
+
+
+def test_omradesbot_report_csv_alone_on_an_empty_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OMRADESBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("OMRADESBOT_CONTENT_DIR", str(ROOT / "content"))
+    assert main(["report", "--csv", str(tmp_path / "csv"), "--days", "7"]) == 0
+    assert "days.csv" in capsys.readouterr().out
+    days = (tmp_path / "csv" / "days.csv").read_text(encoding="utf-8").splitlines()
+    assert days[0] == ("date,questions,answered,answered_share,answers,up,down,helpful_share")
+    assert len(days) == 1 + 7
+    assert days[-1].endswith(",0,0,,0,0,0,")  # nothing to divide: empty shares, not 0
+    topics = (tmp_path / "csv" / "topics.csv").read_text(encoding="utf-8").splitlines()
+    assert topics == [
+        "first_date,last_date,topic,title,given,direct,after_did_you_mean,from_menu,up,down,"
+        "helpful_share"
+    ]
+    assert list(tmp_path.glob("*.html")) == []
+
+
 def chromium_or_skip() -> str:
     found = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
     if found is None:
