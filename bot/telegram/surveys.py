@@ -1,7 +1,8 @@
 """Thin PTB handlers for surveys: residents' /enkat and answer buttons, staff's /survey.
 
-`/survey` is both: from staff with a subcommand (start, results, close, publish) it acts, from
-anyone else, or with no subcommand, it lists the open surveys as /enkat does. Staff buttons
+`/survey` is both: registered behind `filters.User(staff_ids)`, a subcommand (start, results,
+close, publish) acts; for everyone else, and for staff without one, it lists the open surveys
+as /enkat does. Staff buttons
 (`staff:survey:`) are checked again in the core at the moment of the press. Registered by
 `register_survey_handlers` before the staff and resident button handlers and the free-text
 answer, since a text question takes the resident's next message.
@@ -64,21 +65,27 @@ def _actor(update: Update) -> int | None:
 
 
 async def survey(update: Update, context: BotContext) -> None:
-    """/survey, /enkat: the open surveys; from staff with a subcommand, the staff action."""
+    """/survey, /enkat from staff: a subcommand acts; alone, the open surveys as residents see."""
     words = context.args or []
-    staff = survey_staff(context)
-    actor = _actor(update)
-    # Residents (and /survey alone) get the list; a subcommand from anyone else is refused.
-    if not words or (not staff.is_staff(actor) and words[0].lower() not in SUBCOMMANDS):
+    if not words:
         await send(update, context, await _flow(context).list_open(caller_of(update)))
         return
     chat = update.effective_chat
     assert chat is not None
     lang = _lang(update)
-    done = await staff.command(actor, chat.id, words, lang)
+    done = await survey_staff(context).command(_actor(update), chat.id, words, lang)
     await send(update, context, done.replies)
     if done.chart is not None:
         await _send_chart(context, chat.id, done.chart, lang)
+
+
+async def survey_for_residents(update: Update, context: BotContext) -> None:
+    """/enkat, /survey: the open surveys for the resident's areas (a staff subcommand: refused)."""
+    words = context.args or []
+    if words and words[0].lower() in SUBCOMMANDS:
+        await not_staff(update, context)
+        return
+    await send(update, context, await _flow(context).list_open(caller_of(update)))
 
 
 async def surveys(update: Update, context: BotContext) -> None:
@@ -177,7 +184,11 @@ def register_survey_handlers(application: BotApplication, staff_ids: frozenset[i
     apart, in the place of the FAQ's free-text handler, after the staff's ticket replies.
     """
     staff = filters.User(user_id=staff_ids)
-    application.add_handler(CommandHandler(("survey", "enkat"), survey))
+    # /survey is a resident command too: staff get the staff version, everyone else the list.
+    application.add_handler(CommandHandler(("survey", "enkat"), survey, filters=staff))
+    application.add_handler(
+        CommandHandler(("survey", "enkat"), survey_for_residents, filters=~staff)
+    )
     application.add_handler(CommandHandler("surveys", surveys, filters=staff))
     application.add_handler(CommandHandler("surveys", not_staff, filters=~staff))
     application.add_handler(CallbackQueryHandler(staff_button, pattern=r"^staff:survey:"))
