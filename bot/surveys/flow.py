@@ -14,7 +14,6 @@ import json
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,13 +22,17 @@ from bot.dialogue import Button, Reply
 from bot.residents import Caller
 from bot.storage import residents as resident_store
 from bot.storage import surveys as store
-from bot.storage.models import SURVEY_TEXT_LIMIT, SurveyParticipation, SurveyRow
+from bot.storage.models import SurveyParticipation, SurveyRow
 from bot.surveys.buttons import ANSWER, DONE, GO, PREFIX, SKIP, TOGGLE, chart_data, go_data
-from bot.surveys.model import SCALE, Survey, SurveyQuestion
-from bot.surveys.results import option_labels
+from bot.surveys.model import SCALE, Survey
+from bot.surveys.questions import (
+    TEXT_LIMIT,
+    answers_of,
+    draft_of,
+    question_reply,
+    skip_button,
+)
 from bot.surveys.waiting import InProgress
-
-TEXT_LIMIT = SURVEY_TEXT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ class SurveyFlow:
             wanted = "multi" if toggle else ("choice", "scale")
             if question.kind not in wanted or not 0 <= choice < question.choices:
                 return Step(Reply(self._t("survey_unknown", lang)))
-            draft = _draft(part)
+            draft = draft_of(part.draft)
             if toggle:
                 chosen = set(draft.get(question.id, []))
                 chosen ^= {choice}
@@ -297,7 +300,7 @@ class SurveyFlow:
                         self._t("survey_text_empty", lang),
                         ((self._skip_button(survey, part, lang),),),
                     )
-                draft = _draft(part)
+                draft = draft_of(part.draft)
                 draft[question.id] = answer
                 part.draft = json.dumps(draft)
                 return await self._next(session, survey, part, lang)
@@ -317,72 +320,18 @@ class SurveyFlow:
         self, session: AsyncSession, survey: Survey, part: SurveyParticipation, lang: Lang
     ) -> Reply:
         """The draft becomes an anonymous response; only "has answered" stays with the chat."""
-        await store.submit_response(session, survey.id, _answers(survey, _draft(part)))
+        await store.submit_response(session, survey.id, answers_of(survey, draft_of(part.draft)))
         part.completed = True
         part.draft = None
         return Reply(self._t("survey_thanks", lang, title=survey.title[lang]))
 
     def _skip_button(self, survey: Survey, part: SurveyParticipation, lang: Lang) -> Button:
-        return Button(
-            self._t("button_survey_skip", lang), f"{PREFIX}{SKIP}:{survey.id}:{part.position}"
-        )
+        return skip_button(survey.id, part.position, self._content().texts, lang)
 
     def _question_reply(self, survey: Survey, part: SurveyParticipation, lang: Lang) -> Reply:
-        position = part.position
-        question = survey.questions[position]
-        head = f"{position + 1}/{len(survey.questions)} {question.text[lang]}"
-        base = f"{survey.id}:{position}"
-        if question.kind == "text":
-            prompt = self._t("survey_text_prompt", lang, limit=TEXT_LIMIT)
-            return Reply(f"{head}\n{prompt}", ((self._skip_button(survey, part, lang),),))
-        labels = option_labels(question, lang)
-        if question.kind == "scale":
-            row = tuple(
-                Button(label, f"{PREFIX}{ANSWER}:{base}:{i}") for i, label in enumerate(labels)
-            )
-            return Reply(f"{head}\n{self._t('survey_scale_hint', lang)}", (row,))
-        if question.kind == "choice":
-            rows = tuple(
-                (Button(label, f"{PREFIX}{ANSWER}:{base}:{i}"),) for i, label in enumerate(labels)
-            )
-            return Reply(head, rows)
-        chosen = set(_draft(part).get(question.id, []))
-        rows = tuple(
-            (Button(f"{'☑' if i in chosen else '☐'} {label}", f"{PREFIX}{TOGGLE}:{base}:{i}"),)
-            for i, label in enumerate(labels)
-        )
-        done = Button(self._t("button_survey_done", lang), f"{PREFIX}{DONE}:{base}")
-        return Reply(f"{head}\n{self._t('survey_multi_hint', lang)}", (*rows, (done,)))
+        chosen = set(draft_of(part.draft).get(survey.questions[part.position].id, []))
+        return question_reply(survey, part.position, chosen, self._content().texts, lang)
 
 
 def _number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 3 else None
-
-
-def _draft(part: SurveyParticipation) -> dict[str, Any]:
-    try:
-        value = json.loads(part.draft or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _answers(survey: Survey, draft: dict[str, Any]) -> list[store.Answer]:
-    """The draft as answer rows, only for questions the survey still has, values checked."""
-    answers: list[store.Answer] = []
-    for question in survey.questions:
-        value = draft.get(question.id)
-        if value is None:
-            continue
-        if question.kind == "text":
-            if isinstance(value, str) and value:
-                answers.append(store.Answer(question.id, 0, text=value[:TEXT_LIMIT]))
-            continue
-        allowed = _allowed(question)
-        for seq, choice in enumerate(v for v in value if isinstance(v, int) and v in allowed):
-            answers.append(store.Answer(question.id, seq, choice=choice))
-    return answers
-
-
-def _allowed(question: SurveyQuestion) -> frozenset[int]:
-    return frozenset(SCALE) if question.kind == "scale" else frozenset(range(question.choices))
