@@ -80,6 +80,7 @@ RESIDENT_TEXTS: Mapping[str, frozenset[str]] = {
     "forgotten": frozenset(),
     "forget_kept": frozenset(),
     "mydata_surveys": frozenset({"titles"}),
+    "mydata_survey_unfinished": frozenset({"title"}),
     "forgotten_surveys": frozenset(),
 }
 
@@ -432,7 +433,12 @@ class Residents:
             lines += ["", self._t("mydata_draft", lang, text=data.draft.text)]
         if data.surveys:
             surveys = {s.id: s.title[lang] for s in self._content.current.content.surveys}
-            titles = ", ".join(surveys.get(i, i) for i in data.surveys)
+            titles = ", ".join(
+                surveys.get(i, i)
+                if done
+                else self._t("mydata_survey_unfinished", lang, title=surveys.get(i, i))
+                for i, done in data.surveys
+            )
             lines += ["", self._t("mydata_surveys", lang, titles=titles)]
         lines += ["", self._t("mydata_footer", lang)]
         return lines

@@ -32,7 +32,8 @@ class ResidentData:
     tickets: list[Ticket]
     pending_deliveries: list[Delivery]
     draft: TicketDraft | None = None
-    surveys: tuple[str, ...] = ()  # ids of the surveys taken part in (never the answers)
+    # (survey id, finished) of each survey taken part in; never the answers.
+    surveys: tuple[tuple[str, bool], ...] = ()
     answers: list[Answer] = field(default_factory=list)  # FAQ answers still open to a vote
 
     @property
@@ -67,8 +68,8 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         .order_by(Delivery.id)
     )
     draft = await session.get(TicketDraft, chat_id, populate_existing=True)
-    surveys = await session.scalars(
-        select(SurveyParticipation.survey_id)
+    surveys = await session.execute(
+        select(SurveyParticipation.survey_id, SurveyParticipation.completed)
         .where(SurveyParticipation.chat_id == chat_id)
         .order_by(SurveyParticipation.survey_id)
     )
@@ -76,7 +77,7 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         select(Answer).where(Answer.chat_id == chat_id).order_by(Answer.day, Answer.id)
     )
     return ResidentData(
-        surveys=tuple(surveys),
+        surveys=tuple((survey_id, bool(done)) for survey_id, done in surveys),
         answers=list(answers),
         draft=draft,
         resident=resident,

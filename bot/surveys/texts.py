@@ -40,6 +40,7 @@ SURVEY_TEXTS: Mapping[str, frozenset[str]] = {
     "survey_published": frozenset({"title", "count"}),
     "survey_results_again": _NONE,
     "mydata_surveys": frozenset({"titles"}),
+    "mydata_survey_unfinished": frozenset({"title"}),
     "forgotten_surveys": _NONE,
     "chat_no_surveys": _NONE,
     # results

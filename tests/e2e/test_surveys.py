@@ -200,6 +200,8 @@ async def test_hostile_presses_and_answers_store_nothing(
     assert labels(too_long) == [f"survey:s:{SURVEY}:1"]
     assert await table_rows(bot_database, "survey_responses") == []
 
+    begun = await first.says("/minadata")
+    assert "Trygghet i Balltorp (påbörjad: dina svar hittills sparas" in begun.text
     confirm = await first.says("/glom")
     await first.press(confirm, "forget:yes")
     after = await first.press(text_question, f"survey:s:{SURVEY}:1")

@@ -116,7 +116,7 @@ async def test_mydata_shows_everything_stored(session: AsyncSession) -> None:
     assert [q.text for q in data.questions] == ["När flyttar ni?"]
     assert [t.text for t in data.tickets] == ["Hej personalen"]
     assert len(data.pending_deliveries) == 1  # the notice; the sent broadcast is history
-    assert data.surveys == ("s",)  # that she took part, never what she answered
+    assert data.surveys == (("s", True),)  # that she took part, never what she answered
     assert [(a.topic, a.vote) for a in data.answers] == [("move", -1)]
     assert not data.empty
 
