@@ -15,8 +15,9 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bench.common import CONTENT_DIR, ROOT, percentile
-from bot.content import LANGUAGES, Content, Lang, load_content
-from bot.dialogue import Dialogue
+from bot.content import Content, load_content
+from bot.core.dialogue import Dialogue
+from bot.domain import LANGUAGES, Lang
 from bot.matching import Matcher
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.emulator.client import EmulatorClient
+from tools.emulator.client import EmulatorClient
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = Path(sys.executable)
@@ -109,11 +109,11 @@ class Emulator:
 
 @asynccontextmanager
 async def running_emulator(*options: str) -> AsyncIterator[Emulator]:
-    """`python -m tests.emulator` on a free port, in its own process so it has its own core."""
+    """`python -m tools.emulator` on a free port, in its own process so it has its own core."""
     process = await asyncio.create_subprocess_exec(
         str(PYTHON),
         "-m",
-        "tests.emulator",
+        "tools.emulator",
         "--port",
         "0",
         "--token",

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import CONTENT_DIR
 from bot.content import Content, load_content
-from bot.staff import SEND_PREFIX, StaffService
+from bot.core.staff import SEND_PREFIX, StaffService
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.url import database_url

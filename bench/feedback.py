@@ -36,10 +36,11 @@ from bench.datascale import (
     postgres_schema,
     timed,
 )
-from bot.content import STOCKHOLM, Content, load_content
-from bot.feedback import VOTE_WINDOW
-from bot.insight import Insight, read_overview
-from bot.staff import StaffService
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content, load_content
+from bot.core.feedback import VOTE_WINDOW
+from bot.core.insight import Insight, read_overview
+from bot.core.staff import StaffService
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.feedback import votes_by_day
 from bot.storage.migrate import upgrade

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.common import CONTENT_DIR
 from bench.datascale import fill_postgres, fill_sqlite, postgres_schema
 from bot.content import Content, load_content
+from bot.core.surveys.staff import SEND_PREFIX, SurveyStaff
 from bot.storage import surveys as store
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import SurveyAnswer, SurveyResponse
-from bot.surveys.staff import SEND_PREFIX, SurveyStaff
 from bot.visuals.survey_chart import survey_png
 
 STAFF = 4242

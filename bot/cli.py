@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from bot.errors import ConfigError, ContentError
 
 if TYPE_CHECKING:
-    from bot.content import Content, Lang
-    from bot.dialogue import Dialogue, Reply
-    from bot.matching import ModelStore
+    from bot.config import Settings
+    from bot.content import Content
+    from bot.core.dialogue import Dialogue
+    from bot.domain import Lang, Reply
 
 # Kept literal (not imported from bot.content) so `--help` stays instant; a test checks they agree.
 LANGUAGE_CHOICES = ("sv", "en")
@@ -45,23 +46,18 @@ def resolve_content_dir(option: str | None, environ: Mapping[str, str] = os.envi
     return path
 
 
-def model_store(environ: Mapping[str, str] = os.environ) -> ModelStore | None:
-    """Where the matcher keeps its trained model between commands (OMRADESBOT_CACHE_DIR)."""
-    from bot.config import Settings  # noqa: PLC0415
-    from bot.matching import ModelStore  # noqa: PLC0415
+def settings_from_env(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings, read once per command; a bad setting is an error for every command."""
+    from bot import config  # noqa: PLC0415 - keeps `omradesbot --help` instant
 
-    directory = Settings.from_env(environ).cache_dir
-    return ModelStore(directory) if directory is not None else None
+    return config.Settings.from_env(environ)
 
 
 def load_dialogue(content_dir: Path) -> Dialogue:
     """Load and validate the content, build the matcher once, and return the dialogue."""
-    from bot.content import load_content  # noqa: PLC0415
-    from bot.dialogue import Dialogue  # noqa: PLC0415
-    from bot.matching import Matcher  # noqa: PLC0415
+    from bot.holder import build_dialogue  # noqa: PLC0415
 
-    content = load_content(content_dir)
-    return Dialogue(content, Matcher(content, store=model_store()))
+    return build_dialogue(settings_from_env(), content_dir)
 
 
 # --- ask ------------------------------------------------------------------------------------
@@ -110,12 +106,14 @@ def run_ask(args: argparse.Namespace) -> int:
 def explain_question(content_dir: Path, text: str, lang: Lang) -> int:
     """Print the reply, then how the matcher reached it: for content editors."""
     from bot.content import load_content  # noqa: PLC0415
-    from bot.dialogue import Dialogue  # noqa: PLC0415
+    from bot.core.dialogue import Dialogue  # noqa: PLC0415
+    from bot.holder import model_store  # noqa: PLC0415
     from bot.matching import Matcher  # noqa: PLC0415
     from bot.matching.explain import render  # noqa: PLC0415
 
-    content = load_content(content_dir)
-    matcher = Matcher(content, store=model_store())
+    settings = settings_from_env()
+    content = load_content(content_dir, zone=settings.timezone)
+    matcher = Matcher(content, store=model_store(settings))
     print(_render(Dialogue(content, matcher).answer(text, lang)))
     print("\n--- how it was decided ---")
     print(render(matcher.explain(text, lang)))
@@ -246,18 +244,19 @@ def add_check_content(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def run_check_content(args: argparse.Namespace) -> int:
     """Report every content problem, or a one-line summary."""
-    from bot.content import load_content  # noqa: PLC0415
+    from bot.content import TEXTS_FILE, load_content  # noqa: PLC0415
+    from bot.content.texts import text_problems  # noqa: PLC0415
     from bot.matching import lexicon_problems  # noqa: PLC0415
-    from bot.services import text_problems  # noqa: PLC0415
 
     directory = resolve_content_dir(args.directory or args.content)
     language = lexicon_problems()  # the matcher's word data is checked with the content
     try:
-        content = load_content(directory)
+        content = load_content(directory, zone=settings_from_env().timezone)
     except ContentError as exc:
         problems = [*exc.problems, *language]
     else:
-        problems = [*text_problems(content), *language, *_survey_problems(directory)]
+        where = str(content.directory / TEXTS_FILE)
+        problems = [*text_problems(content.texts, where), *language, *_survey_problems(directory)]
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
@@ -279,9 +278,9 @@ def _survey_problems(directory: Path) -> list[str]:
     from sqlalchemy.engine import make_url  # noqa: PLC0415
 
     from bot.config import Settings  # noqa: PLC0415
+    from bot.core.surveys.stability import database_problems  # noqa: PLC0415
     from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
     from bot.storage.url import database_url  # noqa: PLC0415
-    from bot.surveys.stability import database_problems  # noqa: PLC0415
 
     raw = Settings.from_env().database_url
     if raw.startswith("sqlite") and not Path(make_url(raw).database or "").exists():
@@ -306,10 +305,11 @@ def _check_matcher(content: Content) -> str:
     """Train the matcher unless a current model is kept, and say which it was."""
     import time  # noqa: PLC0415
 
+    from bot.holder import model_store  # noqa: PLC0415
     from bot.matching import Matcher  # noqa: PLC0415
     from bot.matching.decide import forget_trained  # noqa: PLC0415
 
-    store = model_store()
+    store = model_store(settings_from_env())
     forget_trained()  # this process may have trained already; the question is the store
     started = time.perf_counter()
     matcher = Matcher(content, store=store)
@@ -352,12 +352,12 @@ def add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_bot(args: argparse.Namespace) -> int:
     """Start the bot and block until it is stopped."""
+    from bot.bootstrap import build_bot  # noqa: PLC0415
     from bot.config import Settings  # noqa: PLC0415 - keeps `omradesbot --help` instant
     from bot.errors import StorageError  # noqa: PLC0415
     from bot.instance_lock import instance_lock  # noqa: PLC0415
-    from bot.services import Services  # noqa: PLC0415
     from bot.storage.url import database_url  # noqa: PLC0415
-    from bot.telegram.app import build_application, run_polling  # noqa: PLC0415
+    from bot.telegram.app import run_polling  # noqa: PLC0415
     from bot.telegram.logs import configure_logging  # noqa: PLC0415
 
     settings = Settings.from_env()
@@ -372,7 +372,7 @@ def run_bot(args: argparse.Namespace) -> int:
     try:
         if lock is not None:
             lock.acquire()  # held until this process ends: one process per SQLite file
-        application = build_application(Services.create(settings), polling=not webhook)
+        application = build_bot(settings, polling=not webhook)
         if webhook:
             run_webhook(application)
         else:
@@ -390,8 +390,10 @@ def run_bot(args: argparse.Namespace) -> int:
 
 
 def add_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `omradesbot db upgrade`."""
-    parser = subparsers.add_parser("db", help="database maintenance: 'db upgrade'")
+    """Register `omradesbot db upgrade` and `omradesbot db revision -m MSG`."""
+    parser = subparsers.add_parser(
+        "db", help="database maintenance: 'db upgrade', 'db revision -m MSG'"
+    )
     actions = parser.add_subparsers(dest="db_action", required=True, metavar="ACTION")
     upgrade = actions.add_parser(
         "upgrade",
@@ -400,6 +402,15 @@ def add_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Safe to run again: a database at the newest revision is left as it is.",
     )
     upgrade.set_defaults(handler=run_db_upgrade)
+    revision = actions.add_parser(
+        "revision",
+        help="write a new, empty migration after the newest one (for developers)",
+        description="Write bot/storage/migrations/versions/NNNN_<message>.py, numbered after "
+        "the newest migration, with upgrade() and downgrade() to fill in. Needs no database.",
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration changes")
+    revision.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
+    revision.set_defaults(handler=run_db_revision)
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
@@ -419,6 +430,20 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
         print(f"omradesbot: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"database {safe_url(url)} is at revision {head_revision()} (the newest)")
+    return EXIT_OK
+
+
+def run_db_revision(args: argparse.Namespace) -> int:
+    """Write an empty migration after the newest one and say where."""
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.migrate import create_revision  # noqa: PLC0415
+
+    try:
+        path = create_revision(args.message, versions_dir=args.dir)
+    except StorageError as exc:
+        print(f"omradesbot: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {path}: fill in upgrade() and downgrade(), then run the tests")
     return EXIT_OK
 
 
@@ -461,7 +486,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.out is None and args.csv is None:
         raise ConfigError("report needs --out FILE, --csv DIR or both")
     settings = Settings.from_env()
-    content = load_content(resolve_content_dir(args.content))
+    content = load_content(resolve_content_dir(args.content), zone=settings.timezone)
     out = Path(args.out) if args.out is not None else None
     csv_dir = Path(args.csv) if args.csv is not None else None
     try:
@@ -627,9 +652,9 @@ def run_survey_export(args: argparse.Namespace) -> int:
 
     from bot.config import Settings  # noqa: PLC0415
     from bot.content import load_content  # noqa: PLC0415
+    from bot.core.surveys.export import export_survey  # noqa: PLC0415
     from bot.errors import StorageError  # noqa: PLC0415
     from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
-    from bot.surveys.export import export_survey  # noqa: PLC0415
 
     settings = Settings.from_env()
     content = load_content(resolve_content_dir(args.content))

@@ -12,11 +12,13 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.content import STOCKHOLM, parse_offset
 from bot.errors import ConfigError
-from bot.parsing import whole_number
+from bot.parsing import parse_offset, whole_number
 
 T = TypeVar("T")
+
+# The one place the default time zone is named; everything else takes `Settings.timezone`.
+DEFAULT_TIMEZONE = ZoneInfo("Europe/Stockholm")
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -86,7 +88,7 @@ class Settings:
     content_dir: Path = Path("content")
     # Where the answering engine keeps its trained model between starts; None: nowhere.
     cache_dir: Path | None = None
-    timezone: ZoneInfo = STOCKHOLM
+    timezone: ZoneInfo = DEFAULT_TIMEZONE
     question_retention_days: int = 90
     flood_limit: int = 20
     send_rate: float = 30.0  # the whole bot, every process together: Telegram's ~30 a second
@@ -271,7 +273,9 @@ def _timezone(raw: str) -> ZoneInfo:
     try:
         return ZoneInfo(raw)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"expected an IANA time zone like Europe/Stockholm, not {raw!r}") from None
+        raise ValueError(
+            f"expected an IANA time zone like {DEFAULT_TIMEZONE.key}, not {raw!r}"
+        ) from None
 
 
 def _duration(raw: str) -> dt.timedelta:

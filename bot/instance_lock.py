@@ -4,7 +4,7 @@ SQLite has one writer and no advisory locks across processes, and two processes 
 run the outbox sender; so a second process on the same file is refused with a clear message.
 The lock is `flock`, which the kernel drops when the process dies, even by SIGKILL, so a crash
 never leaves a stale lock behind. PostgreSQL needs no such lock: processes share the database
-and elect one sender (bot/leadership.py).
+and elect one sender (scheduler/leadership.py).
 """
 
 from __future__ import annotations

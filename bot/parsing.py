@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from typing import Any
+
 MAX_ID_DIGITS = 18  # still fits the 64-bit integer columns ids are stored in
 
 
@@ -11,3 +15,15 @@ def whole_number(text: str, *, max_digits: int = MAX_ID_DIGITS) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= max_digits:
         return int(text)
     return None
+
+
+_OFFSET_RE = re.compile(r"^(\d+)([mhdw])$")
+_OFFSET_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_offset(value: Any) -> dt.timedelta | None:
+    """Read a reminder offset like '7d', '1d', '2h', '30m', '0m'."""
+    match = _OFFSET_RE.match(str(value).strip())
+    if not match:
+        return None
+    return dt.timedelta(**{_OFFSET_UNITS[match.group(2)]: int(match.group(1))})

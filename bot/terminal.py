@@ -6,25 +6,21 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.content import LANGUAGES, STOCKHOLM, Lang
-from bot.dialogue import (
+from bot.core.dialogue import Dialogue, resolve_command
+from bot.domain import (
     LANG_PREFIX,
+    LANGUAGES,
     MENU_SUBSCRIBE,
     SUB_PREFIX,
     UNSUB_PREFIX,
     Button,
-    Dialogue,
+    Lang,
     Reply,
-    resolve_command,
 )
 from bot.parsing import whole_number
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
 PROMPT = "> "
-
-
-def _stockholm_now() -> dt.datetime:
-    return dt.datetime.now(STOCKHOLM)
 
 
 class TerminalChat:
@@ -37,13 +33,15 @@ class TerminalChat:
         stdin: TextIO,
         stdout: TextIO,
         *,
-        clock: Callable[[], dt.datetime] = _stockholm_now,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """`clock`: the time now; by default the real time in the content's (settings') zone."""
+        zone = dialogue.content.zone
         self._dialogue = dialogue
         self._lang = lang
         self._stdin = stdin
         self._stdout = stdout
-        self._clock = clock
+        self._clock = clock or (lambda: dt.datetime.now(zone))
         self._choices: tuple[Button, ...] = ()
 
     def run(self) -> int:
@@ -145,7 +143,7 @@ def run_chat(
     stdin: TextIO,
     stdout: TextIO,
     *,
-    clock: Callable[[], dt.datetime] = _stockholm_now,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> int:
     """Run one terminal conversation; return the exit status."""
     return TerminalChat(dialogue, lang, stdin, stdout, clock=clock).run()

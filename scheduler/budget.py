@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.logids import chat_pseudonym
-from scheduler.ratelimit import Clock, RateLimiter, SystemClock
+from scheduler.ratelimit import MonotonicClock, RateLimiter, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class LocalWindow:
 
     synchronous = True
 
-    def __init__(self, rate: float, clock: Clock) -> None:
+    def __init__(self, rate: float, clock: MonotonicClock) -> None:
         self.limiter = RateLimiter(rate)
         self._clock = clock
 
@@ -191,7 +191,7 @@ class SendBudget:
         self,
         window: Window,
         *,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         per_chat_interval: float = 1.0,
         group_per_minute: int = 20,
         push_rate: float | None = None,
@@ -214,7 +214,9 @@ class SendBudget:
         self.stats = BudgetStats()
 
     @classmethod
-    def local(cls, rate: float, *, clock: Clock | None = None, **options: object) -> SendBudget:
+    def local(
+        cls, rate: float, *, clock: MonotonicClock | None = None, **options: object
+    ) -> SendBudget:
         """A budget of `rate` sends a second for this process alone."""
         clock = clock or SystemClock()
         return cls(LocalWindow(rate, clock), clock=clock, **options)  # type: ignore[arg-type]

@@ -18,13 +18,13 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import Content, Lang, Milestone, Texts
-from bot.dialogue import describe_when
+from bot.content import Content, Milestone, Texts, describe_when
+from bot.content.timeline import merge_milestones
+from bot.domain import Clock, Lang
 from bot.storage import outbox as store
 from bot.storage.milestones import milestone_rows
 from bot.storage.models import Broadcast
 from bot.storage.residents import subscriber_chat_ids
-from bot.timeline import merge_milestones
 from scheduler.reminders import (
     Reminder,
     ReminderPlan,
@@ -34,8 +34,6 @@ from scheduler.reminders import (
 )
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], dt.datetime]
 
 
 def reminder_texts(milestone: Milestone, texts: Texts) -> dict[Lang, str]:
@@ -80,7 +78,8 @@ class Jobs:
         """The merged milestones and when staff last set each date."""
         async with self._sessions() as session:
             rows = await milestone_rows(session)
-        return merge_milestones(self._content().milestones, rows)
+        content = self._content()
+        return merge_milestones(content.milestones, rows, content.zone)
 
     async def rebuild(self) -> ReminderPlan:
         """Schedule every upcoming reminder and scheduled broadcast; send late ones now.

@@ -40,17 +40,18 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import Lang, Texts
-from bot.dialogue import UNSUB_PREFIX, Button
-from bot.logids import chat_pseudonym
-from bot.storage import outbox as store
-from bot.storage.columns import utcnow
-from bot.storage.models import Broadcast, Delivery
-from bot.storage.surveys import RESULTS, survey_of_push
-from bot.surveys.buttons import chart_data, go_data
-from scheduler.budget import Priority, SendBudget
-from scheduler.messenger import (
+from bot.content import Texts
+from bot.domain import (
+    DIGEST_KEY_PREFIX,
+    UNSUB_PREFIX,
+    Button,
     Buttons,
+    Lang,
+    survey_chart_data,
+    survey_go_data,
+)
+from bot.logids import chat_pseudonym
+from bot.ports import (
     DeliveryError,
     MessageGoneError,
     Messenger,
@@ -59,14 +60,17 @@ from scheduler.messenger import (
     RecipientBlockedError,
     TransientSendError,
 )
-from scheduler.ratelimit import Clock, SystemClock
+from bot.storage import outbox as store
+from bot.storage.columns import utcnow
+from bot.storage.models import Broadcast, Delivery
+from bot.storage.surveys import RESULTS, survey_of_push
+from scheduler.budget import Priority, SendBudget
+from scheduler.ratelimit import MonotonicClock, SystemClock
 
 log = logging.getLogger(__name__)
 
 # Kinds that go out as new messages carry an unsubscribe button; retractions delete instead.
 _PUSH_KINDS = ("broadcast", "reminder", "notice")
-# The weekly digest to the staff is a notice with this dedupe key prefix: no unsubscribe button.
-DIGEST_KEY_PREFIX = "digest:"
 MAX_RATE_LIMITED_RETRIES = 20
 # Errors of a database that is briefly unavailable (locked, restarting, unreachable): the sender
 # waits them out, 1 s, 2 s, 4 s ... at most DATABASE_RETRY_MAX apart, instead of stopping.
@@ -107,9 +111,9 @@ class Renderer:
         survey = survey_of_push(broadcast.dedupe_key)
         if survey is not None:  # an invitation gets "Answer", published results "Show chart"
             survey_id, what = survey
-            key, data = ("button_survey_answer", go_data(survey_id))
+            key, data = ("button_survey_answer", survey_go_data(survey_id))
             if what == RESULTS:
-                key, data = ("button_survey_chart", chart_data(survey_id))
+                key, data = ("button_survey_chart", survey_chart_data(survey_id))
             return text, ((Button(self._texts().get(key, lang), data),),)
         label = self._texts().get("button_unsubscribe", lang)
         return text, ((Button(label, UNSUB_PREFIX + broadcast.area),),)
@@ -145,7 +149,7 @@ class Sender:
         backoff: float = 2.0,
         max_backoff: float = 300.0,
         poll_interval: float = 1.0,
-        clock: Clock | None = None,
+        clock: MonotonicClock | None = None,
         now: Callable[[], dt.datetime] = utcnow,
         budget: SendBudget | None = None,
     ) -> None:

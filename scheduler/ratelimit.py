@@ -10,7 +10,7 @@ from collections import deque
 from typing import Protocol
 
 
-class Clock(Protocol):
+class MonotonicClock(Protocol):
     """Monotonic seconds and a way to wait; tests inject a clock that advances without sleeping."""
 
     def monotonic(self) -> float:

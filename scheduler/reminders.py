@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.content import STOCKHOLM, Milestone
+from bot.content import Milestone
 
 _DAY = dt.timedelta(days=1)
 
@@ -21,16 +21,15 @@ def format_offset(offset: dt.timedelta) -> str:
 
 
 def normalize_local(moment: dt.datetime) -> dt.datetime:
-    """Return a real Stockholm instant: a wall time in the spring-forward gap moves one hour on.
+    """Return a real instant in `moment`'s zone: a wall time in the spring-forward gap moves on.
 
     Wall-clock arithmetic can land on 02:30 on the last Sunday of March, which does not exist;
     a round trip through UTC turns it into the instant a clock on the wall would show (03:30).
     An ambiguous autumn time keeps its first occurrence (summer time).
     """
     if moment.tzinfo is None:
-        raise ValueError("naive datetime: times are aware, in Europe/Stockholm")
-    local = moment.astimezone(STOCKHOLM) if moment.tzinfo is not STOCKHOLM else moment
-    return local.astimezone(dt.UTC).astimezone(STOCKHOLM)
+        raise ValueError("naive datetime: times are aware, in the settings' time zone")
+    return moment.astimezone(dt.UTC).astimezone(moment.tzinfo)
 
 
 def reminder_due(when: dt.datetime, offset: dt.timedelta) -> dt.datetime:
@@ -38,11 +37,12 @@ def reminder_due(when: dt.datetime, offset: dt.timedelta) -> dt.datetime:
 
     Whole days mean calendar days at the same local time ("1d" before 18:00 is 18:00 the day
     before, whether or not the clocks changed in between); hours and minutes mean elapsed time.
+    Local is the zone `when` is in: milestones are held in the settings' time zone.
     """
     when = normalize_local(when)
     if offset % _DAY == dt.timedelta(0):
         return normalize_local(when - offset)  # same tzinfo: Python subtracts wall-clock time
-    return (when.astimezone(dt.UTC) - offset).astimezone(STOCKHOLM)
+    return (when.astimezone(dt.UTC) - offset).astimezone(when.tzinfo)
 
 
 def reminder_job_id(milestone_id: str, offset: dt.timedelta) -> str:

@@ -1,1 +1,1 @@
-"""Områdesboten's tests; a package so helpers such as tests.emulator are importable."""
+"""Områdesboten's tests; a package so shared helpers (databases, e2e support) are importable."""

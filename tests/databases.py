@@ -7,7 +7,7 @@ with a visible reason. Set but unreachable: they skip too, unless OMRADESBOT_REQ
 - `postgres_schema()`: a fresh schema reached through `search_path`, for engines built in this
   process (connect_args).
 - `postgres_database()`: a fresh database with a plain URL, for code that builds its own engine
-  from a URL (`Services.create`, an `omradesbot run` subprocess).
+  from a URL (`build_services`, an `omradesbot run` subprocess).
 - `postgres_admin()`: a superuser connection to the server, e.g. to terminate the bot's sessions.
 - `private_postgres()`: a throw-away PostgreSQL server of the test's own (initdb, pg_ctl), for
   tests that stop and start the server itself; the shared one serves other tests meanwhile.

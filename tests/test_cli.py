@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import LANGUAGE_CHOICES, main
-from bot.content import LANGUAGES
+from bot.domain import LANGUAGES
 from tests.conftest import CONTENT_DIR, ROOT, MakeContent
 
 

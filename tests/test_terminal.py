@@ -7,8 +7,10 @@ import io
 
 import pytest
 
-from bot.content import STOCKHOLM, Content, Lang
-from bot.dialogue import Dialogue
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content
+from bot.core.dialogue import Dialogue
+from bot.domain import Lang
 from bot.matching import Matcher
 from bot.terminal import run_chat
 

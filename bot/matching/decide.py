@@ -17,8 +17,9 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.content import LANGUAGES, Content, Lang
-from bot.examples import Example
+from bot.content import Content
+from bot.content.examples import Example
+from bot.domain import LANGUAGES, Lang
 from bot.matching.learned import OFF_TOPIC, Languages, Learned, training_examples, training_key
 from bot.matching.lexicon import DATA_DIR, load_lexicon
 from bot.matching.normalise import Normaliser, fold, stem

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.content import Lang
+from bot.domain import Lang
 from bot.matching.learned import OFF_TOPIC
 from bot.matching.segment import CONTEXT, GREETING
 from bot.matching.verdict import Candidate, Explanation, Reading

@@ -15,8 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-from bot.content import LANGUAGES, Content, Lang
-from bot.examples import Example
+from bot.content import Content
+from bot.content.examples import Example
+from bot.domain import LANGUAGES, Lang
 from bot.matching.model import ITERATIONS, REGULARISATION, Model
 from bot.matching.normalise import tokens
 from bot.matching.vectorise import CONTENT_PREFIX, Features, Vector, Vocabulary, with_unknown

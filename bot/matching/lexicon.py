@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from bot.content.yamllines import line_of, load_with_lines
 from bot.errors import ContentError
-from bot.yamllines import line_of, load_with_lines
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDS_FILE, PHRASES_FILE, PATTERNS_FILE = "words.yaml", "phrases.yaml", "patterns.yaml"

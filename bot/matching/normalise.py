@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from bot.content import Lang, Synonym
+from bot.content import Synonym
+from bot.domain import Lang
 from bot.matching.lexicon import Lexicon
 
 CLAUSE = "|"  # token between clauses

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.content import Lang
+from bot.domain import Lang
 from bot.matching.normalise import CLAUSE, Normaliser, stem
 from bot.matching.segment import CONTEXT, QUESTION, Segment
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.content import Lang
+from bot.domain import Lang
 
 # The model's probability for a topic (decide.py), from which it is answered: the topic must
 # also be more likely than "off-topic", and "off-topic" at most OFF_TOPIC_CEILING. Otherwise a

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,16 +44,56 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def head_revision() -> str:
+def next_revision_id(head: str | None) -> str:
+    """The id after `head` in the project's numbering: '0003' -> '0004' (None -> '0001')."""
+    return f"{int(head) + 1 if head else 1:04d}"
+
+
+def create_revision(message: str, *, versions_dir: Path | None = None) -> Path:
+    """Write an empty migration after the current head; return its file.
+
+    The file is `NNNN_<message as slug>.py` from migrations/script.py.mako, numbered after the
+    newest shipped revision, in `versions_dir` (default: the packaged migrations/versions).
+    Nothing connects to a database: the upgrade and downgrade are written by hand.
+    """
+    from alembic import command  # noqa: PLC0415 - see the module docstring
+
+    if not message.strip():
+        raise StorageError("a migration needs a message (-m 'what it changes')")
+    packaged = MIGRATIONS_DIR / "versions"
+    target = versions_dir or packaged
+    config = alembic_config()
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if target != packaged:
+        config.set_main_option("version_locations", f"{packaged}{os.pathsep}{target}")
+    from alembic.util import CommandError  # noqa: PLC0415
+
+    extra = () if target == packaged else (target,)
+    try:
+        script = command.revision(
+            config,
+            message=message.strip(),
+            rev_id=next_revision_id(head_revision(*extra)),
+            version_path=str(target),
+        )
+    except CommandError as exc:
+        raise StorageError(f"could not write the migration: {exc}") from exc
+    assert script is not None
+    assert not isinstance(script, list)
+    return Path(script.path)
+
+
+def head_revision(*extra: Path) -> str:
     """The newest revision shipped with this version of the bot.
 
     Read from the `revision` and `down_revision` assignments of the migration files (the
     one revision nothing builds on), so asking does not import Alembic; a test checks it
-    against Alembic's own answer.
+    against Alembic's own answer. `extra`: more versions directories to count in.
     """
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+    files = [p for d in (MIGRATIONS_DIR / "versions", *extra) for p in sorted(d.glob("*.py"))]
+    for path in files:
         for name, value in _assignments(ast.parse(path.read_text(encoding="utf-8"))):
             if name == "revision" and isinstance(value, str):
                 revisions.add(value)

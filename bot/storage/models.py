@@ -352,7 +352,7 @@ class Answer(Base):
     """One FAQ answer the bot gave in a private chat, and the resident's 👍 (1) or 👎 (-1).
 
     `token` is what the vote buttons carry (never the chat id). `chat_id` and `token` are kept
-    only while the answer may still be voted on (bot/feedback.py's VOTE_WINDOW): the daily
+    only while the answer may still be voted on (bot/core/feedback.py's VOTE_WINDOW): the daily
     housekeeping clears both, leaving topic, language, day, way and vote as plain counts until
     the question retention ends. /forget deletes the rows outright.
     """
@@ -378,7 +378,7 @@ class Answer(Base):
     vote: Mapped[int | None] = mapped_column(SmallInteger)
 
 
-# --- surveys (issue 18): the kartläggning; see bot/surveys/ ----------------------------------
+# --- surveys (issue 18): the kartläggning; see bot/core/surveys/ ----------------------------------
 
 
 class SurveyRow(Base):
@@ -386,7 +386,7 @@ class SurveyRow(Base):
 
     `shape` is the JSON list of [question id, kind, number of choices] at the start: answers
     refer to questions by id and to options by number, so content may not change that shape
-    once there are answers (bot/surveys/stability.py).
+    once there are answers (bot/core/surveys/stability.py).
     """
 
     __tablename__ = "surveys"

@@ -381,6 +381,19 @@ async def reschedule(
     )
 
 
+async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    """The broadcast with this id, or None."""
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def delivery_total(session: AsyncSession, broadcast_id: int) -> int:
+    """How many deliveries a broadcast has, whatever their state."""
+    count = await session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.broadcast_id == broadcast_id)
+    )
+    return int(count or 0)
+
+
 async def delivery_counts(session: AsyncSession, broadcast_id: int) -> DeliveryCounts:
     """How many deliveries of the broadcast are in each state."""
     rows = await session.execute(

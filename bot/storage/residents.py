@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, delete, func, select, update
@@ -181,3 +181,32 @@ async def subscriber_counts(session: AsyncSession) -> dict[tuple[str, str], int]
         .group_by(Subscription.area, Resident.language)
     )
     return {(area, language): int(count) for area, language, count in rows}
+
+
+async def staff_recipients(
+    session: AsyncSession, chat_ids: Sequence[int], *, now: dt.datetime
+) -> list[Recipient]:
+    """Staff chats with their languages; a delivery needs a row in residents to hang off, so
+    one is added (Swedish, not chosen) for a chat that has none."""
+    await session.execute(
+        insert_ignoring_conflicts(session, Resident),
+        [
+            {
+                "chat_id": chat_id,
+                "language": "sv",
+                "language_chosen": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for chat_id in chat_ids
+        ],
+    )
+    rows = await session.execute(
+        select(Resident.chat_id, Resident.language).where(Resident.chat_id.in_(chat_ids))
+    )
+    languages: dict[int, str] = {}
+    for chat_id, language in rows:
+        languages[chat_id] = language
+    return [
+        Recipient(chat_id, "en" if languages.get(chat_id) == "en" else "sv") for chat_id in chat_ids
+    ]

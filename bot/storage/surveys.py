@@ -195,6 +195,14 @@ async def awaiting_text(session: AsyncSession, chat_id: int) -> list[SurveyParti
     return list(rows)
 
 
+async def unfinished_chats(session: AsyncSession) -> set[int]:
+    """Every chat with a survey in progress (for the sole writer's memory of them)."""
+    rows = await session.scalars(
+        select(SurveyParticipation.chat_id).where(SurveyParticipation.completed.is_(False))
+    )
+    return set(rows)
+
+
 async def participations_of(session: AsyncSession, chat_id: int) -> list[SurveyParticipation]:
     """Every survey `chat_id` took or takes part in (for /mydata)."""
     rows = await session.scalars(

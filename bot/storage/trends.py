@@ -1,9 +1,9 @@
 """Queries for the staff charts: when today's subscribers subscribed, and questions by time.
 
 Only what the charts need. The database counts by UTC hour (a million questions become at most
-a few thousand rows); the caller folds the hours into local days, exactly, since Europe/
-Stockholm is a whole number of hours from UTC, and because SQL time zone functions differ
-between SQLite and PostgreSQL.
+a few thousand rows); the caller folds the hours into local days of the settings' time zone,
+exactly for a zone a whole number of hours from UTC (the default is), and because SQL time zone
+functions differ between SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

@@ -4,55 +4,49 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 
 from telegram import Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot.dialogue import COMMANDS
-from bot.leadership import Leadership, election_interval, role_lock
+from bot.core.dialogue import COMMANDS
+from bot.core.feedback import VOTE_PREFIX
+from bot.domain import FORGET_YES, SURVEY_PREFIX
 from bot.services import Services
-from bot.telegram import handlers
+from bot.telegram import feedback as feedback_handlers
+from bot.telegram import handlers, surveys, tickets
+from bot.telegram import staff as staff_handlers
 from bot.telegram.commands import set_command_menus
-from bot.telegram.context import CONTEXT_TYPES, BotApplication
-from bot.telegram.feedback import register_feedback_handlers
+from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotContext
 from bot.telegram.filters import Addressed
-from bot.telegram.jobs import schedule_housekeeping
+from bot.telegram.jobs import schedule_digest
 from bot.telegram.loop import new_event_loop
 from bot.telegram.messenger import PtbMessenger
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.request import AiohttpRequest
-from bot.telegram.staff import register_staff_handlers
-from bot.telegram.surveys import register_survey_handlers, text_answer
-from bot.telegram.tickets import register_ticket_handlers
-from scheduler.runtime import DeliveryRuntime
 
 log = logging.getLogger(__name__)
 
 # Only what the handlers use; edited messages and channel posts never reach the bot.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
-# Handler groups run in order; a handler raising ApplicationHandlerStop ends the update there.
+# Handler groups, run in this order; a handler raising ApplicationHandlerStop ends the update.
 GROUP_ADDRESSED = -2  # drop group messages not meant for the bot
 GROUP_FLOOD = -1  # count every remaining message against the flood limit
-GROUP_MAIN = 0  # within a group, the first matching handler wins
+GROUP_MAIN = 0  # everything that answers; within it, the first matching handler wins
 
 # Connections to the Bot API shared by the handlers and the outbox sender (getUpdates has its
 # own): 32 keep ~10x Telegram's send rate in flight at 100 ms per request; requests beyond them
 # wait for a free one (PTB's pool timeout).
 BOT_API_CONNECTIONS = 32
 
-# How often the holder of the sender role re-reads reminders and scheduled broadcasts, which
-# staff may have changed through another process.
-JOB_REFRESH_SECONDS = 30.0
-
-# The handler of each resident command in bot.dialogue.COMMANDS (English name -> handler).
+# The handler of each resident command in bot.core.dialogue.COMMANDS (English name -> handler).
 COMMAND_HANDLERS = {
     "faq": handlers.faq,
     "subscribe": handlers.subscribe,
@@ -80,6 +74,9 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
         .request(AiohttpRequest(BOT_API_CONNECTIONS, budget=services.budget))
         .get_updates_request(AiohttpRequest())
         .context_types(CONTEXT_TYPES)
+        # No PTB JobQueue: every timed job runs on the scheduler/ timetables (housekeeping in every
+        # process, delivery on the sender's holder), one APScheduler each.
+        .job_queue(None)
         # Chats side by side, each chat's updates one at a time in order (bot/telegram/ordering.py):
         # the flood gate and the ticket draft are per chat.
         .concurrent_updates(PerChatOrder())
@@ -104,56 +101,76 @@ def run_polling(application: BotApplication) -> None:
 
 
 def register_handlers(application: BotApplication, services: Services) -> None:
-    """Every handler of the bot, in the order and groups that decide who answers what."""
-    private_or_addressed = Addressed(services.settings.staff_ids)
+    """Every handler of the bot, in one table: the order and groups decide who answers what.
+
+    Groups run in order (GROUP_ADDRESSED, GROUP_FLOOD, GROUP_MAIN); a handler raising
+    ApplicationHandlerStop ends the update there. Within GROUP_MAIN the first matching handler
+    wins, so the specific come before the general: commands, then ticket replies and buttons,
+    then free text, then the fallbacks.
+    """
+    staff_ids = services.settings.staff_ids
+    staff = filters.User(user_id=staff_ids)
+    private_or_addressed = Addressed(staff_ids)
     # Only new messages: status updates (members joining, pins) are not residents talking.
     message = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
+    free_text = message & filters.TEXT & ~filters.COMMAND
 
-    # Group -2: in group chats, anything not addressed to the bot stops here, silently.
+    def main(handler: BaseHandler[Update, BotContext, None]) -> None:
+        application.add_handler(handler, group=GROUP_MAIN)
+
+    # GROUP_ADDRESSED: in group chats, anything not addressed to the bot stops here, silently.
     application.add_handler(
         MessageHandler(message & ~private_or_addressed, handlers.ignore_unaddressed),
         group=GROUP_ADDRESSED,
     )
-    # Group -1: the flood gate sees every message that will be answered; it stops the update
+    # GROUP_FLOOD: the flood gate sees every message that will be answered; it stops the update
     # (after one notice) when a chat writes faster than the limit. Button presses are not
     # counted: each must be answered, and they are cheap.
     application.add_handler(MessageHandler(message, handlers.check_flood), group=GROUP_FLOOD)
 
-    # Group 0, resident commands, each under its English name and Swedish alias.
-    application.add_handler(CommandHandler("start", handlers.start), group=GROUP_MAIN)
+    # GROUP_MAIN, resident commands, each under its English name and Swedish alias.
+    main(CommandHandler("start", handlers.start))
     for command in COMMANDS:
-        handler = COMMAND_HANDLERS.get(command.name)
-        if handler is None:
-            continue  # /ask lives with the tickets, /survey with the surveys, registered below
-        application.add_handler(
-            CommandHandler((command.name, command.alias), handler), group=GROUP_MAIN
-        )
+        if command.name in COMMAND_HANDLERS:
+            main(CommandHandler((command.name, command.alias), COMMAND_HANDLERS[command.name]))
+    main(CommandHandler(("ask", "fraga"), tickets.ask_staff))
+    # /survey is both: staff get subcommands (start, results, ...), everyone else the list.
+    main(CommandHandler(("survey", "enkat"), surveys.survey, filters=staff))
+    main(CommandHandler(("survey", "enkat"), surveys.survey_for_residents, filters=~staff))
 
-    # Surveys (issue 18): before the staff buttons (`staff:survey:` would match `staff:`) and
-    # before free text, which a waiting text question takes as its answer.
-    register_survey_handlers(application, services.settings.staff_ids)
-    # STAFF COMMANDS (issue 4): register_staff_handlers(application) goes here, before the
-    # fallbacks below, so /broadcast and friends are not answered as unknown commands.
-    register_staff_handlers(application, services.settings.staff_ids)
-    # Tickets (issue 5): staff replies to a ticket and ticket buttons before free text/buttons.
-    register_ticket_handlers(application)
-    # Feedback (issue 16): the 👍/👎 buttons under answers, before the generic button handler.
-    register_feedback_handlers(application)
+    # Staff commands: behind the staff filter they act; for anyone else they are refused
+    # (not answered as unknown commands). The core checks the staff id again when acting.
+    for name in staff_handlers.STAFF_COMMANDS:
+        main(CommandHandler(name, staff_handlers.HANDLERS[name], filters=staff))
+        main(CommandHandler(name, staff_handlers.not_staff, filters=~staff))
+    for name in tickets.STAFF_COMMANDS:
+        main(CommandHandler(name, tickets.STAFF_HANDLERS[name], filters=staff))
+        main(CommandHandler(name, tickets.not_staff, filters=~staff))
+    main(CommandHandler("surveys", surveys.surveys, filters=staff))
+    main(CommandHandler("surveys", surveys.not_staff, filters=~staff))
 
-    # Group 0, the rest: button presses, free text, then fallbacks. Order matters: text before
-    # the unknown-command catch-all, which must come after every CommandHandler.
-    application.add_handler(CallbackQueryHandler(handlers.button), group=GROUP_MAIN)
-    application.add_handler(
-        # The answer to a waiting survey text question, else handlers.ask (the FAQ).
-        MessageHandler(message & filters.TEXT & ~filters.COMMAND, text_answer),
-        group=GROUP_MAIN,
-    )
-    application.add_handler(
-        MessageHandler(message & filters.COMMAND, handlers.unknown_command), group=GROUP_MAIN
-    )
-    application.add_handler(
-        MessageHandler(message & ~filters.TEXT, handlers.non_text), group=GROUP_MAIN
-    )
+    # A reply to one of the bot's messages may answer a ticket: before free-text answering.
+    replies = free_text & tickets.RepliesToBot()
+    main(MessageHandler(replies & staff, tickets.answer_by_reply))
+    main(MessageHandler(replies & ~staff, tickets.refuse_reply))
+
+    # Buttons with a home of their own, before the resident button handler (which would call
+    # them expired): staff Send/Cancel, the ticket buttons, the 👍/👎 under answers, /forget's
+    # confirmation, the survey buttons (staff Send/Cancel before the other staff buttons).
+    main(CallbackQueryHandler(surveys.staff_button, pattern=r"^staff:survey:"))
+    main(CallbackQueryHandler(staff_handlers.staff_button, pattern=r"^staff:"))
+    main(CallbackQueryHandler(tickets.ticket_button, pattern=r"^ticket:"))
+    main(CallbackQueryHandler(feedback_handlers.vote, pattern=rf"^{VOTE_PREFIX}"))
+    main(CallbackQueryHandler(handlers.forget_confirmed, pattern=rf"^{FORGET_YES}$"))
+    main(CallbackQueryHandler(surveys.answer_button, pattern=rf"^{SURVEY_PREFIX}"))
+
+    # The rest: button presses, free text, then fallbacks. Text comes before the unknown-command
+    # catch-all, which must come after every CommandHandler.
+    main(CallbackQueryHandler(handlers.button))
+    # A text survey question takes the resident's next message; anything else is a question.
+    main(MessageHandler(free_text, surveys.text_answer))
+    main(MessageHandler(message & filters.COMMAND, handlers.unknown_command))
+    main(MessageHandler(message & ~filters.TEXT, handlers.non_text))
 
     application.add_error_handler(handlers.report_error)
 
@@ -162,40 +179,16 @@ async def _post_init(application: BotApplication) -> None:
     """Start the long-lived services once the bot is connected, before the first update."""
     services = application.bot_data.services
     await services.prepare_database()
-    await services.residents.prune_questions()
+    schedule_digest(application)  # on the housekeeping timetable, beside the daily prunes
+    await services.housekeeping.start()  # prunes old questions now, then daily
     await set_command_menus(
         application.bot,
         services.content.current.content.texts,
         ask_staff=bool(services.settings.staff_ids),
     )
-    schedule_housekeeping(application)
-    # Every process gets a runtime (staff commands read its timeline), but only the holder of
-    # the sender role starts it: one scheduler and one sender per database (bot/leadership.py).
-    services.delivery = _delivery_runtime(application)
-
-    async def start_delivery() -> None:
-        services.delivery = _delivery_runtime(application)
-        await services.delivery.start()
-
-    async def stop_delivery() -> None:
-        if services.delivery is not None:
-            await services.delivery.stop()
-        services.delivery = _delivery_runtime(application)
-
-    async def refresh_jobs() -> None:
-        # Staff may have changed milestones through another process; its rebuild missed ours.
-        if services.delivery is not None:
-            await services.delivery.rebuild()
-
-    interval = election_interval(services.settings.failover_seconds)
-    services.leadership = Leadership(
-        role_lock(services.engine),
-        on_acquire=start_delivery,
-        on_release=stop_delivery,
-        while_held=refresh_jobs,
-        interval=interval,
-        refresh_every=max(1, math.ceil(JOB_REFRESH_SECONDS / interval)),
-    )
+    # The delivery port can send once the bot exists; leadership decides whether this process
+    # runs the scheduler and the sender (one of each per database, scheduler/leadership.py).
+    services.delivery.connect(PtbMessenger(application.bot))
     await services.leadership.start()
     log.info("bot @%s is ready (%s)", application.bot.username, services.leadership.role)
 
@@ -208,24 +201,11 @@ async def _post_stop(application: BotApplication) -> None:
     again after the restart.
     """
     services = application.bot_data.services
-    if services.leadership is not None:
-        await services.leadership.stop()  # stops the runtime first, then frees the role
-    elif services.delivery is not None:
-        await services.delivery.stop()
+    services.housekeeping.stop()
+    # Stops the runtime first (if this process holds the role), then frees the role.
+    await services.leadership.stop()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
     """Close the long-lived services after the last update was handled."""
     await application.bot_data.services.close()
-
-
-def _delivery_runtime(application: BotApplication) -> DeliveryRuntime:
-    services = application.bot_data.services
-    return DeliveryRuntime(
-        services.settings,
-        services.sessions,
-        PtbMessenger(application.bot),
-        lambda: services.content.current.content,
-        services.clock,
-        budget=services.budget,
-    )

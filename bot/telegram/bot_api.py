@@ -6,19 +6,49 @@ PTB objects built for the arguments, and Telegram's answer parsed into a `Messag
 the id is used; under load that was about a third of each send's CPU. The call still passes the
 bot's request object, so the send budget (bot/telegram/request.py) applies to it as to any other.
 
-This is the one module that touches a private python-telegram-bot module:
-`RequestParameter.from_input` is how PTB itself turns an argument into a request parameter, and
-`RequestData` has no public constructor. tests/telegram/test_bot_api_contract.py checks that
+PTB builds `RequestData` from its private `RequestParameter`s; `JsonRequestData` is a public
+subclass that holds plain JSON values instead and encodes them the way PTB's parameters do
+(a string as it is, anything else as JSON). tests/telegram/test_bot_api_contract.py checks that
 this path sends exactly what `Bot.send_message` sends and fails the same way, so a PTB upgrade
 that changes either fails loudly there instead of quietly here.
 """
 
 from __future__ import annotations
 
+import json
+
 from telegram import Bot
 from telegram.error import TelegramError
 from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter
+
+
+# RequestData is marked final for type checkers only; the contract test pins what this sends.
+class JsonRequestData(RequestData):  # type: ignore[misc]
+    """Request data of plain JSON values (no files), encoded as PTB encodes its parameters."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, object]) -> None:
+        super().__init__()
+        self._values = {name: value for name, value in values.items() if value is not None}
+
+    @property
+    def parameters(self) -> dict[str, str | int | list[object] | dict[object, object]]:
+        """The values as given (None ones left out)."""
+        return dict(self._values)  # type: ignore[arg-type]
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        """Each value JSON-encoded, a string as it is: what PTB's `RequestParameter` does."""
+        return {
+            name: value if isinstance(value, str) else json.dumps(value)
+            for name, value in self._values.items()
+        }
+
+    @property
+    def json_payload(self) -> bytes:
+        """The body of the POST."""
+        return json.dumps(self.json_parameters).encode("utf-8")
 
 
 async def post(bot: Bot, method: str, parameters: dict[str, object]) -> object:
@@ -26,10 +56,7 @@ async def post(bot: Bot, method: str, parameters: dict[str, object]) -> object:
 
     Failures are PTB's own `TelegramError`s, exactly as from the typed methods.
     """
-    data = RequestData(
-        [RequestParameter.from_input(k, v) for k, v in parameters.items() if v is not None]
-    )
-    return await bot.request.post(f"{bot.base_url}/{method}", data)
+    return await bot.request.post(f"{bot.base_url}/{method}", JsonRequestData(parameters))
 
 
 async def send_text(

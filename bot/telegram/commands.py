@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand
 
-from bot.content import Lang, Texts
-from bot.dialogue import available_commands
+from bot.content import Texts
+from bot.core.dialogue import available_commands
+from bot.domain import Lang
 
 
 def command_menu(texts: Texts, lang: Lang, *, ask_staff: bool = False) -> list[BotCommand]:

@@ -11,12 +11,11 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.dialogue import MENU_TIMELINE, Reply
-from bot.flood import Verdict
-from bot.residents import Caller
+from bot.core.flood import Verdict
+from bot.domain import MENU_TIMELINE, Caller, Lang, Reply, language_from_telegram
 from bot.telegram.context import BotContext
 from bot.telegram.filters import without_mention
-from bot.telegram.messenger import send_plain_text
+from bot.telegram.messenger import PtbMessenger, send_plain_text
 from bot.telegram.visuals import send_calendar_file, send_timeline_picture
 from bot.visuals.calendar import ICS_PREFIX
 
@@ -51,6 +50,18 @@ async def send(update: Update, context: BotContext, replies: Reply | Iterable[Re
             raise
         except (Forbidden, RetryAfter, NetworkError):
             return
+
+
+def app_lang(update: Update) -> Lang:
+    """The language of the user's Telegram app (staff have no stored setting)."""
+    user = update.effective_user
+    return language_from_telegram(user.language_code if user is not None else None)
+
+
+def args_of(update: Update) -> str:
+    """Everything after the command, newlines kept (context.args would drop them)."""
+    message = update.effective_message
+    return ((message.text if message else None) or "").partition(" ")[2].strip()
 
 
 def _argument(context: BotContext) -> str | None:
@@ -171,6 +182,17 @@ async def button(update: Update, context: BotContext) -> None:
     await send(update, context, reply)
     if data == MENU_TIMELINE:
         await send_timeline_picture(context, caller_of(update))
+
+
+async def forget_confirmed(update: Update, context: BotContext) -> None:
+    """/forget's confirm button: the staff copies and every row go, in one core operation."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if update.effective_chat is None:
+        return
+    messenger = PtbMessenger(context.bot)
+    await send(update, context, await context.services.privacy.forget(caller_of(update), messenger))
 
 
 # --- errors --------------------------------------------------------------------------------------

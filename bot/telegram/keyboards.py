@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dialogue import Reply
+from bot.domain import Reply
 
 
 def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -9,16 +9,16 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram import bot_api
-from bot.telegram.request import GONE_MARKERS
-from scheduler.messenger import (
-    Buttons,
+from bot.domain import Buttons
+from bot.ports import (
     MessageGoneError,
     PermanentSendError,
     RateLimitedError,
     RecipientBlockedError,
     TransientSendError,
 )
+from bot.telegram import bot_api
+from bot.telegram.request import GONE_MARKERS
 
 
 def inline_keyboard_json(buttons: Buttons) -> dict[str, object] | None:

@@ -1,19 +1,16 @@
 """Thin PTB handlers for the staff commands, gated by a user filter at registration.
 
-Staff commands are registered twice: once behind `filters.User(staff_ids)` (they act), once
-for everyone else (they get "this command is for staff"). Send/Cancel presses are routed here
-by their `staff:` prefix and checked again in the core at the moment of the press.
+bot/telegram/app.py registers every staff command twice: once behind `filters.User(staff_ids)`
+(they act), once for everyone else (they get "this command is for staff"). Send/Cancel presses
+are routed here by their `staff:` prefix and checked again in the core at the moment of the press.
 """
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.content import Lang
-from bot.staff import StaffService
-from bot.telegram.context import BotApplication, BotContext
-from bot.telegram.handlers import send
+from bot.telegram.context import BotContext
+from bot.telegram.handlers import app_lang, args_of, send
 from bot.telegram.visuals import send_stats_chart
 
 STAFF_COMMANDS = (
@@ -29,32 +26,6 @@ STAFF_COMMANDS = (
 )
 
 
-def staff_service(context: BotContext) -> StaffService:
-    """The core staff service over this process's services."""
-    services = context.services
-    return StaffService(
-        services.sessions,
-        lambda: services.content.current.content,
-        reload=services.content.reload,
-        clock=services.clock,
-        staff_ids=services.settings.staff_ids,
-        delivery=services.delivery,
-        insight=services.insight,
-    )
-
-
-def _lang(update: Update) -> Lang:
-    user = update.effective_user
-    code = (user.language_code or "") if user is not None else ""
-    return "en" if code.startswith("en") else "sv"
-
-
-def _args(update: Update) -> str:
-    """Everything after the command, newlines kept (context.args would drop them)."""
-    text = update.effective_message.text if update.effective_message else None
-    return (text or "").partition(" ")[2].strip()
-
-
 def _ids(update: Update) -> tuple[int, int]:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None
@@ -65,15 +36,15 @@ def _ids(update: Update) -> tuple[int, int]:
 async def broadcast(update: Update, context: BotContext) -> None:
     """/broadcast <area> <text>: a preview with Send and Cancel."""
     actor, chat = _ids(update)
-    reply = await staff_service(context).preview(actor, chat, _args(update), _lang(update))
+    reply = await context.services.staff.preview(actor, chat, args_of(update), app_lang(update))
     await send(update, context, reply)
 
 
 async def schedule(update: Update, context: BotContext) -> None:
     """/schedule YYYY-MM-DD HH:MM <area> <text>: a preview for later."""
     actor, chat = _ids(update)
-    reply = await staff_service(context).preview(
-        actor, chat, _args(update), _lang(update), scheduled=True
+    reply = await context.services.staff.preview(
+        actor, chat, args_of(update), app_lang(update), scheduled=True
     )
     await send(update, context, reply)
 
@@ -81,55 +52,53 @@ async def schedule(update: Update, context: BotContext) -> None:
 async def scheduled(update: Update, context: BotContext) -> None:
     """/scheduled: the broadcasts waiting for their time."""
     actor, _ = _ids(update)
-    await send(update, context, await staff_service(context).scheduled(actor, _lang(update)))
+    await send(update, context, await context.services.staff.scheduled(actor, app_lang(update)))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel <id>."""
     actor, _ = _ids(update)
-    reply = await staff_service(context).cancel(actor, _args(update), _lang(update))
+    reply = await context.services.staff.cancel(actor, args_of(update), app_lang(update))
     await send(update, context, reply)
 
 
 async def retract(update: Update, context: BotContext) -> None:
     """/retract <id>: delete a sent broadcast for every recipient."""
     actor, chat = _ids(update)
-    reply = await staff_service(context).retract(actor, chat, _args(update), _lang(update))
+    reply = await context.services.staff.retract(actor, chat, args_of(update), app_lang(update))
     await send(update, context, reply)
 
 
 async def correct(update: Update, context: BotContext) -> None:
     """/correct <id> <new text>: edit a sent broadcast for every recipient."""
     actor, chat = _ids(update)
-    reply = await staff_service(context).correct(actor, chat, _args(update), _lang(update))
+    reply = await context.services.staff.correct(actor, chat, args_of(update), app_lang(update))
     await send(update, context, reply)
 
 
 async def stats(update: Update, context: BotContext) -> None:
     """/stats: the numbers, then the same as a chart."""
     actor, chat = _ids(update)
-    await send(update, context, await staff_service(context).stats(actor, _lang(update)))
-    await send_stats_chart(context, chat, _lang(update))
+    await send(update, context, await context.services.staff.stats(actor, app_lang(update)))
+    await send_stats_chart(context, chat, app_lang(update))
 
 
 async def reload(update: Update, context: BotContext) -> None:
     """/reload: re-read the content; invalid content is rejected with its errors."""
     actor, _ = _ids(update)
-    await send(update, context, await staff_service(context).reload(actor, _lang(update)))
+    await send(update, context, await context.services.staff.reload(actor, app_lang(update)))
 
 
 async def milestone(update: Update, context: BotContext) -> None:
     """/milestone add|move|remove."""
     actor, _ = _ids(update)
-    delivery = context.services.delivery
-    timeline = list((await delivery.jobs.timeline())[0]) if delivery is not None else []
-    reply = await staff_service(context).milestone(actor, _args(update), _lang(update), timeline)
+    reply = await context.services.staff.milestone(actor, args_of(update), app_lang(update))
     await send(update, context, reply)
 
 
 async def not_staff(update: Update, context: BotContext) -> None:
     """A staff command from anyone else: refused, nothing happens."""
-    await send(update, context, staff_service(context).refuse(_lang(update)))
+    await send(update, context, context.services.staff.refuse(app_lang(update)))
 
 
 async def staff_button(update: Update, context: BotContext) -> None:
@@ -138,8 +107,8 @@ async def staff_button(update: Update, context: BotContext) -> None:
     assert query is not None
     await query.answer()
     user = update.effective_user
-    reply = await staff_service(context).press(
-        user.id if user is not None else None, query.data or "", _lang(update)
+    reply = await context.services.staff.press(
+        user.id if user is not None else None, query.data or "", app_lang(update)
     )
     if update.effective_chat is not None:
         await send(update, context, reply)
@@ -156,15 +125,3 @@ HANDLERS = {
     "reload": reload,
     "milestone": milestone,
 }
-
-
-def register_staff_handlers(application: BotApplication, staff_ids: frozenset[int]) -> None:
-    """Staff commands (filtered), their refusal for everyone else, and the staff buttons.
-
-    Register before the resident button handler and the unknown-command fallback.
-    """
-    staff = filters.User(user_id=staff_ids)
-    for name in STAFF_COMMANDS:
-        application.add_handler(CommandHandler(name, HANDLERS[name], filters=staff))
-        application.add_handler(CommandHandler(name, not_staff, filters=~staff))
-    application.add_handler(CallbackQueryHandler(staff_button, pattern=r"^staff:"))

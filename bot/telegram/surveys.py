@@ -2,10 +2,10 @@
 
 `/survey` is both: registered behind `filters.User(staff_ids)`, a subcommand (start, results,
 close, publish) acts; for everyone else, and for staff without one, it lists the open surveys
-as /enkat does. Staff buttons
-(`staff:survey:`) are checked again in the core at the moment of the press. Registered by
-`register_survey_handlers` before the staff and resident button handlers and the free-text
-answer, since a text question takes the resident's next message.
+as /enkat does. Staff buttons (`staff:survey:`) are checked again in the core at the moment of
+the press. bot/telegram/app.py registers these in its one table: the staff buttons before the
+other `staff:` ones, and `text_answer` in the place of the FAQ's free-text handler, since a
+text question takes the resident's next message.
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ import logging
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.content import Lang
-from bot.dialogue import Reply
+from bot.core.surveys.flow import SurveyFlow
+from bot.core.surveys.staff import SUBCOMMANDS, SurveyStaff
+from bot.domain import SURVEY_CHART as CHART
+from bot.domain import SURVEY_PREFIX as PREFIX
+from bot.domain import Lang, Reply
 from bot.storage import surveys as store
-from bot.surveys.buttons import CHART, PREFIX
-from bot.surveys.flow import SurveyFlow
-from bot.surveys.staff import SUBCOMMANDS, SurveyStaff
 from bot.telegram import handlers
-from bot.telegram.context import BotApplication, BotContext
+from bot.telegram.context import BotContext
 from bot.telegram.filters import without_mention
 from bot.telegram.handlers import caller_of, send
 from bot.telegram.keyboards import inline_keyboard
@@ -36,22 +35,12 @@ CHART_FILENAME = "enkat.png"
 
 
 def survey_staff(context: BotContext) -> SurveyStaff:
-    """The core staff survey service over this process's services."""
-    services = context.services
-    return SurveyStaff(
-        services.sessions,
-        lambda: services.content.current.content,
-        services.clock,
-        services.settings.staff_ids,
-        services.delivery,
-    )
+    """The core staff survey service."""
+    return context.services.survey_staff
 
 
 def _flow(context: BotContext) -> SurveyFlow:
-    flow = context.services.surveys
-    if flow is None:
-        raise RuntimeError("the services were built without surveys; use Services.create")
-    return flow
+    return context.services.surveys
 
 
 def _lang(update: Update) -> Lang:
@@ -174,22 +163,3 @@ async def _send_chart(context: BotContext, chat_id: int, survey_id: str, lang: L
         caption=survey_caption(found, tally, content.texts, lang),
         parse_mode=None,
     )
-
-
-def register_survey_handlers(application: BotApplication, staff_ids: frozenset[int]) -> None:
-    """The survey commands and buttons.
-
-    Register after the flood gate and before the staff handlers (their `staff:` pattern would
-    take the survey preview's buttons) and the resident fallbacks. `text_answer` is registered
-    apart, in the place of the FAQ's free-text handler, after the staff's ticket replies.
-    """
-    staff = filters.User(user_id=staff_ids)
-    # /survey is a resident command too: staff get the staff version, everyone else the list.
-    application.add_handler(CommandHandler(("survey", "enkat"), survey, filters=staff))
-    application.add_handler(
-        CommandHandler(("survey", "enkat"), survey_for_residents, filters=~staff)
-    )
-    application.add_handler(CommandHandler("surveys", surveys, filters=staff))
-    application.add_handler(CommandHandler("surveys", not_staff, filters=~staff))
-    application.add_handler(CallbackQueryHandler(staff_button, pattern=r"^staff:survey:"))
-    application.add_handler(CallbackQueryHandler(answer_button, pattern=rf"^{PREFIX}"))

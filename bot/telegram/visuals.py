@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from telegram import InputFile
 from telegram.error import TelegramError
 
-from bot.content import Lang, Milestone
-from bot.dialogue import Reply
-from bot.residents import Caller
-from bot.telegram.context import BotContext
+from bot.content import Milestone
+from bot.domain import Caller, Lang, Reply
+from bot.telegram.context import BotApplication, BotContext
 from bot.telegram.keyboards import inline_keyboard
 from bot.visuals.calendar import (
     ICS_MIME_TYPE,
@@ -93,7 +92,9 @@ async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> Non
     """The staff chart (subscribers, questions per day, top topics) with its caption."""
     services = context.services
     content = services.content.current.content
-    stats = await collect_stats(services.sessions, services.clock())
+    stats = await collect_stats(
+        services.sessions, services.clock(), zone=services.settings.timezone
+    )
     picture = await render_stats(stats, lang, content.texts, topic_titles(content, lang))
     await context.bot.send_photo(
         chat_id,
@@ -103,9 +104,11 @@ async def send_stats_chart(context: BotContext, chat_id: int, lang: Lang) -> Non
     )
 
 
-async def send_trend_charts(context: BotContext, targets: Sequence[tuple[int, Lang]]) -> None:
+async def send_trend_charts(
+    application: BotApplication, targets: Sequence[tuple[int, Lang]]
+) -> None:
     """The feedback trend chart (4 weeks) to each staff chat in its language, after the digest."""
-    services = context.services
+    services = application.bot_data.services
     content = services.content.current.content
     trend = await collect_trend(
         services.sessions, services.clock(), zone=services.settings.timezone
@@ -115,7 +118,7 @@ async def send_trend_charts(context: BotContext, targets: Sequence[tuple[int, La
         if lang not in pictures:
             pictures[lang] = await asyncio.to_thread(trend_png, trend, content.texts, lang)
         try:
-            await context.bot.send_photo(
+            await application.bot.send_photo(
                 chat_id,
                 InputFile(pictures[lang], filename=TREND_FILENAME),
                 caption=trend_caption(trend, content.texts, lang),

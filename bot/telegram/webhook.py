@@ -76,10 +76,7 @@ class WebhookConfig:
 
 def services_role(services: Services) -> Role:
     """This process's role, as the readiness check reports it."""
-    leadership = services.leadership
-    if leadership is not None:
-        return leadership.role
-    return "sender" if services.delivery is not None else "starting"
+    return services.leadership.role
 
 
 def build_web_app(

@@ -2,8 +2,9 @@
 
 Every word comes from the content: the title (with the season for approximate dates), the
 details, and a note that the date is approximate. A date given without a time, and every
-approximate date, is an all-day event; a date with a time is a timed event in Europe/Stockholm
-with its VTIMEZONE included, so calendar apps show the right local time across DST.
+approximate date, is an all-day event; a date with a time is a timed event in the bot's time zone
+(the settings', which the milestone's time carries) with its VTIMEZONE included, so calendar apps
+show the right local time across DST.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from bot.content import STOCKHOLM, Lang, Milestone, Texts
-from bot.dialogue import Button
-from bot.visuals.timeline import coming_milestones, when_text
+from bot.content import Milestone, Texts, describe_when
+from bot.domain import Button, Lang
+from bot.visuals.timeline import coming_milestones
 
 if TYPE_CHECKING:  # icalendar loads with the first calendar file, not at start-up
     from icalendar import Timezone
@@ -23,7 +25,6 @@ if TYPE_CHECKING:  # icalendar loads with the first calendar file, not at start-
 ICS_PREFIX = "ics:"  # callback data of the "Add to calendar" buttons: "ics:<milestone id>"
 ICS_MIME_TYPE = "text/calendar"
 PRODID = "-//Omradesboten//Molndal//SV"
-_TZID = "Europe/Stockholm"
 _BUTTON_TITLE_CHARS = 32  # what a phone shows of a button before cutting it off
 _FILENAME_RE = re.compile(r"[^a-z0-9-]+")
 
@@ -71,8 +72,7 @@ def ics_uid(milestone: Milestone) -> str:
 
 def is_all_day(milestone: Milestone) -> bool:
     """Approximate dates and dates without a time of day become all-day events."""
-    local = milestone.when.astimezone(STOCKHOLM)
-    return milestone.approximate or local.time() == dt.time(9, 0)
+    return milestone.approximate or milestone.when.time() == dt.time(9, 0)
 
 
 def ics_summary(milestone: Milestone, texts: Texts, lang: Lang) -> str:
@@ -93,28 +93,27 @@ def ics_description(milestone: Milestone, texts: Texts, lang: Lang) -> str:
     return "\n\n".join(parts)
 
 
-def stockholm_vtimezone() -> Timezone:
-    """Europe/Stockholm as the EU has defined it since 1996: CEST from the last Sunday of March
-    02:00 to the last Sunday of October 03:00. Recurring rules never run out, unlike a list."""
-    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard  # noqa: PLC0415
+def zone_name(moment: dt.datetime) -> str:
+    """The IANA name of the zone `moment` is in ('Asia/Tokyo'), as calendars want it."""
+    zone = moment.tzinfo
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    return "UTC" if moment.utcoffset() == dt.timedelta(0) else str(zone)
 
-    timezone = Timezone()
-    timezone.add("tzid", _TZID)
-    daylight = TimezoneDaylight()
-    daylight.add("tzname", "CEST")
-    daylight.add("tzoffsetfrom", dt.timedelta(hours=1))
-    daylight.add("tzoffsetto", dt.timedelta(hours=2))
-    daylight.add("dtstart", dt.datetime(1996, 3, 31, 2, 0))
-    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
-    standard = TimezoneStandard()
-    standard.add("tzname", "CET")
-    standard.add("tzoffsetfrom", dt.timedelta(hours=2))
-    standard.add("tzoffsetto", dt.timedelta(hours=1))
-    standard.add("dtstart", dt.datetime(1996, 10, 27, 3, 0))
-    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
-    timezone.add_component(daylight)
-    timezone.add_component(standard)
-    return timezone
+
+def vtimezone(moment: dt.datetime) -> Timezone:
+    """The VTIMEZONE of `moment`'s zone, with its offset changes from a year before to two after:
+    enough for a calendar app to place the event and show it right across DST."""
+    from icalendar import Timezone  # noqa: PLC0415
+
+    assert moment.tzinfo is not None
+    year = moment.year
+    return Timezone.from_tzinfo(
+        moment.tzinfo,
+        tzid=zone_name(moment),
+        first_date=dt.date(year - 1, 1, 1),
+        last_date=dt.date(year + 2, 1, 1),
+    )
 
 
 def build_ics(milestone: Milestone, lang: Lang, texts: Texts, *, stamp: dt.datetime) -> bytes:
@@ -128,12 +127,12 @@ def build_ics(milestone: Milestone, lang: Lang, texts: Texts, *, stamp: dt.datet
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-timezone", _TZID)
+    local = milestone.when  # in the bot's time zone, like every milestone
+    calendar.add("x-wr-timezone", zone_name(local))
 
     event = Event()
     event.add("uid", ics_uid(milestone))
     event.add("dtstamp", stamp.astimezone(dt.UTC))
-    local = milestone.when.astimezone(STOCKHOLM)
     if is_all_day(milestone):
         event.add("dtstart", local.date())
         event.add("dtend", local.date() + dt.timedelta(days=1))
@@ -141,7 +140,7 @@ def build_ics(milestone: Milestone, lang: Lang, texts: Texts, *, stamp: dt.datet
     else:
         # Timed: a moment, so no DTEND (RFC 5545 3.6.1: the event ends when it starts).
         event.add("dtstart", local)
-        calendar.add_component(stockholm_vtimezone())
+        calendar.add_component(vtimezone(local))
     event.add("summary", ics_summary(milestone, texts, lang))
     description = ics_description(milestone, texts, lang)
     if description:
@@ -158,5 +157,5 @@ def calendar_caption(milestone: Milestone, texts: Texts, lang: Lang) -> str:
         "calendar_file_caption",
         lang,
         title=milestone.title[lang].rstrip("."),
-        when=when_text(milestone, texts, lang),
+        when=describe_when(milestone, texts, lang),
     )

@@ -12,7 +12,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.content import Lang, Texts
+from bot.content import Texts
+from bot.domain import Lang
 from bot.visuals.cache import DEFAULT_CACHE, RenderCache
 from bot.visuals.png import (
     ACCENT,

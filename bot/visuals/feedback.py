@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import STOCKHOLM, Lang, Texts
-from bot.insight import Overview, overview_lines, percent
+from bot.config import DEFAULT_TIMEZONE
+from bot.content import Texts
+from bot.core.insight import Overview, overview_lines, percent
+from bot.domain import Lang
 from bot.storage.feedback import votes_by_day
 from bot.visuals.png import ACCENT, FONT, GRID, INK, SECOND, figure_png, new_figure
 from bot.visuals.stats import DEFAULT_DAYS, collect_stats
@@ -30,24 +32,6 @@ if TYPE_CHECKING:
 
 _HEIGHT_PX = 1000
 _TITLE_PT, _TICK_PT = 26, 18
-
-FEEDBACK_VISUAL_TEXTS: Mapping[str, frozenset[str]] = {
-    "feedback_chart_title": frozenset({"days"}),
-    "feedback_chart_votes": frozenset(),
-    "feedback_chart_up": frozenset(),
-    "feedback_chart_down": frozenset(),
-    "feedback_chart_helpful": frozenset(),
-    "report_feedback": frozenset(),
-    "report_feedback_overall": frozenset(),
-    "report_feedback_topics": frozenset({"days"}),
-    "report_column_figure": frozenset(),
-    "report_column_now": frozenset(),
-    "report_column_before": frozenset(),
-    "report_column_given": frozenset(),
-    "report_column_direct": frozenset(),
-    "report_column_suggested": frozenset(),
-    "report_column_helpful": frozenset(),
-}
 
 
 @dataclass(frozen=True)
@@ -78,7 +62,7 @@ async def collect_trend(
     now: dt.datetime,
     *,
     days: int = DEFAULT_DAYS,
-    zone: ZoneInfo = STOCKHOLM,
+    zone: ZoneInfo = DEFAULT_TIMEZONE,
 ) -> tuple[TrendDay, ...]:
     """The trend of the `days` local days up to `now`'s, read in SQL (by hour and by day)."""
     stats = await collect_stats(sessions, now, days=days, zone=zone)

@@ -14,8 +14,10 @@ from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.content import STOCKHOLM, Content, Lang, Texts
-from bot.insight import read_overview
+from bot.config import DEFAULT_TIMEZONE
+from bot.content import Content, Texts
+from bot.core.insight import read_overview
+from bot.domain import Lang
 from bot.storage.feedback import votes_by_day
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.feedback import (
@@ -81,7 +83,7 @@ def build_report_html(
     """The whole page as a string; `sections`: further HTML (already escaped) at the end."""
     t = texts.get
     title = t("report_title", lang)
-    generated = generated_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    generated = generated_at.strftime("%Y-%m-%d %H:%M")  # in the clock's (settings') zone
     subscribers = _table(
         t("stats_chart_subscribers", lang),
         [t("report_column_area", lang), t("report_column_subscribers", lang)],
@@ -146,7 +148,7 @@ async def write_report(
     now: dt.datetime,
     days: int = DEFAULT_DAYS,
     csv_dir: Path | None = None,
-    zone: ZoneInfo = STOCKHOLM,
+    zone: ZoneInfo = DEFAULT_TIMEZONE,
 ) -> StaffStats:
     """Read the statistics from the database, render the charts and write the page to `out`
     and/or the aggregated figures per day and per topic as CSV files into `csv_dir`."""

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import STOCKHOLM
+from bot.config import DEFAULT_TIMEZONE
 from bot.storage.models import SUBSCRIPTION_AREAS
 from bot.storage.questions import top_topics
 from bot.storage.trends import questions_by_hour, subscription_starts_by_hour
@@ -99,7 +99,7 @@ def summarize(
     *,
     now: dt.datetime,
     days: int = DEFAULT_DAYS,
-    zone: ZoneInfo = STOCKHOLM,
+    zone: ZoneInfo = DEFAULT_TIMEZONE,
 ) -> StaffStats:
     """Daily series from raw rows: (area, subscribed at) and (asked at, answered)."""
     return summarize_counts(
@@ -119,13 +119,14 @@ def summarize_counts(
     *,
     now: dt.datetime,
     days: int = DEFAULT_DAYS,
-    zone: ZoneInfo = STOCKHOLM,
+    zone: ZoneInfo = DEFAULT_TIMEZONE,
 ) -> StaffStats:
     """Daily series from counts: (area, moment, subscriptions) and (moment, asked, answered).
 
     Each count goes to the local day of its moment, so a count may stand for a span (the UTC
     hours the database counts by) as long as the span lies within one local day: true of whole
-    UTC hours in any zone a whole number of hours from UTC, as Europe/Stockholm always is.
+    UTC hours in any zone a whole number of hours from UTC (the default, Tokyo; not India).
+    `zone` is the settings' time zone.
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
@@ -162,9 +163,12 @@ async def collect_stats(
     *,
     days: int = DEFAULT_DAYS,
     top: int = TOP_TOPICS,
-    zone: ZoneInfo = STOCKHOLM,
+    zone: ZoneInfo = DEFAULT_TIMEZONE,
 ) -> StaffStats:
-    """Read what the charts need in one session, counted by hour in SQL, and summarise it."""
+    """Read what the charts need in one session, counted by hour in SQL, and summarise it.
+
+    Local days are days in `zone`, the settings' time zone.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     start_of_window = dt.datetime.combine(

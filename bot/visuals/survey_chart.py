@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.content import Lang, Texts
+from bot.content import Texts
+from bot.content.surveys import Survey
+from bot.core.surveys.results import question_results
+from bot.domain import Lang
 from bot.storage.surveys import Tally
-from bot.surveys.model import Survey
-from bot.surveys.results import question_results
 from bot.visuals.png import ACCENT, FONT, INK, MUTED, figure_png, fit_caption, new_figure
 
 _PANEL_PX, _ROW_PX, _TOP_PX = 150, 70, 110

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from bot.content import STOCKHOLM, Lang, Milestone, Texts
+from bot.content import Milestone, Texts, describe_when
+from bot.domain import Lang
 from bot.visuals.cache import DEFAULT_CACHE, RenderCache
 from bot.visuals.png import (
     ACCENT,
@@ -60,17 +61,6 @@ class TimelineEntry:
     area: str
 
 
-def when_text(milestone: Milestone, texts: Texts, lang: Lang) -> str:
-    """The date as residents see it: the season label, a date, or a date and time."""
-    if milestone.label is not None:
-        return milestone.label[lang]
-    when = milestone.when.astimezone(STOCKHOLM)
-    date = when.date().isoformat()
-    if when.time() == dt.time(9, 0):  # a date without a time is stored at 09:00
-        return date
-    return texts.get("milestone_time", lang, date=date, time=when.strftime("%H:%M"))
-
-
 def coming_milestones(milestones: Iterable[Milestone], now: dt.datetime) -> list[Milestone]:
     """Milestones still ahead of `now`, soonest first (the ones a calendar file makes sense for)."""
     _require_aware(now)
@@ -95,7 +85,7 @@ def timeline_entries(
             TimelineEntry(
                 milestone_id=milestone.id,
                 state=state,
-                when=when_text(milestone, texts, lang),
+                when=describe_when(milestone, texts, lang),
                 title=milestone.title[lang],
                 area=texts.get(f"area_{milestone.area}", lang),
             )
@@ -324,7 +314,7 @@ async def render_timeline(
 ) -> TimelinePicture:
     """The timeline picture and caption for `now`, drawn off the event loop, cached by content."""
     entries = timeline_entries(milestones, lang, now, texts)
-    as_of = now.astimezone(STOCKHOLM).date().isoformat()
+    as_of = now.date().isoformat()  # in the clock's zone, the settings' time zone
     words = tuple(
         texts.get(key, lang)
         for key in (

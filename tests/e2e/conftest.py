@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.bootstrap import build_services
 from bot.config import Secret, Settings
 from bot.services import Services
 from bot.storage import upgrade
 from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.context import BotApplication
 from tests.databases import BACKENDS, Database, postgres_database, sqlite_database
-from tests.emulator import BotApiEmulator, SentMessage, User, running_emulator
+from tools.emulator import BotApiEmulator, SentMessage, User, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4242424242:AAE-e2e-test-token_should-never-be-logged"
@@ -105,7 +106,7 @@ async def started_app(services: Services) -> AsyncIterator[BotApplication]:
 @pytest.fixture
 async def application(settings: Settings) -> AsyncIterator[BotApplication]:
     """The real application polling the emulator."""
-    async with started_app(Services.create(settings)) as app:
+    async with started_app(build_services(settings)) as app:
         yield app
 
 

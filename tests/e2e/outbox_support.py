@@ -22,7 +22,7 @@ from bot.storage.residents import subscriber_chat_ids
 from bot.telegram.messenger import PtbMessenger
 from scheduler.outbox import Renderer, Sender
 from tests.databases import postgres_schema
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 # PTB 22 warns (an error under pytest) when a RetryAfter is built, unless it may use timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")

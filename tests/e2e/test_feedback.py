@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.bootstrap import build_services
 from bot.cli import main
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
-from bot.content import STOCKHOLM, load_content
-from bot.digest import next_due
-from bot.feedback import vote_data
-from bot.services import Services
+from bot.content import load_content
+from bot.core.digest import next_due
+from bot.core.feedback import vote_data
 from bot.telegram.jobs import DIGEST_JOB
 from bot.visuals.png import png_dimensions
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
-from tests.emulator import BotApiEmulator, CallbackAnswer, SentMessage
+from tools.emulator import BotApiEmulator, CallbackAnswer, SentMessage
 
 STAFF = 9301
 CONTENT = load_content(ROOT / "content")
@@ -169,9 +170,9 @@ async def test_a_vote_after_a_restart_still_counts(
 ) -> None:
     """Nothing about a vote lives in one process's memory: a press after a restart counts."""
     resident = Resident(emulator, emulator.user(7005, language_code="en"))
-    async with started_app(Services.create(settings)):
+    async with started_app(build_services(settings)):
         answer = await resident.says("why is the area work moving?")
-    async with started_app(Services.create(settings)):
+    async with started_app(build_services(settings)):
         up, _ = votes(answer)
         assert (await press(resident, answer, up)).text == TEXTS.get("feedback_thanks", "en")
 
@@ -207,7 +208,7 @@ async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_langu
     settings = replace(settings, staff_ids=frozenset({STAFF, english_staff}))
     monday = dt.datetime(2026, 11, 30, 8, 0, tzinfo=STOCKHOLM)
     now = [monday - dt.timedelta(days=3)]  # the Friday before
-    async with started_app(Services.create(settings, clock=lambda: now[0])) as app:
+    async with started_app(build_services(settings, clock=lambda: now[0])) as app:
         resident = Resident(emulator, emulator.user(7001, language_code="sv"))
         other = Resident(emulator, emulator.user(7003, language_code="sv"))
         first = await resident.says("varför flyttar områdesarbetet?")
@@ -218,17 +219,16 @@ async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_langu
             "/language en"
         )
 
-        assert app.job_queue is not None
-        (job,) = app.job_queue.get_jobs_by_name(DIGEST_JOB)
+        job = app.bot_data.services.housekeeping.scheduler.get_job(DIGEST_JOB)
+        assert job is not None
         # Scheduled for the next Monday 08:00 in the bot's time zone (APScheduler's own clock).
         assert settings.digest is not None
         expected = next_due(settings.digest, dt.datetime.now(STOCKHOLM))
-        assert job.next_t is not None
-        assert job.next_t == expected
-        assert job.next_t.astimezone(STOCKHOLM).strftime("%a %H:%M") == "Mon 08:00"
+        assert job.next_run_time == expected
+        assert job.next_run_time.astimezone(STOCKHOLM).strftime("%a %H:%M") == "Mon 08:00"
 
         now[0] = monday
-        await job.run(app)
+        await job.func()  # what APScheduler runs when the moment comes
         # The text through the outbox, the trend chart after it (in any order on the wire).
         sv_messages = await emulator.wait_for_messages(STAFF, 2, timeout=TIMEOUT)
         en_messages = (await emulator.wait_for_messages(english_staff, 3, timeout=TIMEOUT))[1:]
@@ -248,7 +248,7 @@ async def test_the_weekly_digest_arrives_at_its_time_in_each_staff_members_langu
         assert "Questions answered: 100 % (–)" in en
         # Once a week: the job firing again (another process, a restart) sends nothing more.
         count = emulator.count_messages(STAFF)
-        await job.run(app)
+        await job.func()
         await emulator.wait_for_updates_confirmed()
         assert emulator.count_messages(STAFF) == count
         assert resident.chat_id not in (STAFF, english_staff)

@@ -13,7 +13,7 @@ from outbox_support import STAFF_CHAT, add_subscribers, enqueue, sqlite_database
 
 from bot.storage.engine import session_factory
 from scheduler.outbox import default_max_in_flight
-from tests.emulator import BotApiEmulator, running_emulator
+from tools.emulator import BotApiEmulator, running_emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

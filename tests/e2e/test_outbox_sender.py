@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.content import Content
 from bot.storage.engine import session_factory
 from bot.storage.models import Subscription
-from tests.emulator import running_emulator
+from tools.emulator import running_emulator
 
 pytestmark = pytest.mark.e2e
 

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.content import STOCKHOLM
 from bot.telegram.context import BotApplication
 from scheduler.jobs import Jobs
 from tests.e2e.conftest import TIMEOUT, Resident, labels
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 STAFF_ID = 9001
 MILESTONE = "20300510-oppet-hus-i-balltorp"

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import text as sql
 
 from bot.content import Content
-from bot.dialogue import FORGET_NO
+from bot.domain import FORGET_NO
 from bot.telegram.context import BotApplication
 from tests.databases import Database
 from tests.e2e.conftest import TIMEOUT, Resident, labels, rows_in
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 GROUP = -100_200_300
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.telegram.logs import configure_logging
 from tests.e2e.conftest import ROOT, TOKEN, Resident, rows_about
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 OMRADESBOT = Path(sys.executable).with_name("omradesbot")
 

@@ -40,7 +40,7 @@ from tests.e2e.webhook_support import (
     post_update,
     take_updates,
 )
-from tests.emulator import BotApiEmulator, running_emulator
+from tools.emulator import BotApiEmulator, running_emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres, pytest.mark.timing]
 

@@ -27,15 +27,15 @@ from outbox_support import enqueue
 from sqlalchemy import text
 
 from bot.content import Content, load_content
-from bot.dialogue import ASK_STAFF
-from bot.services import ContentBundle
+from bot.core.tickets import SEND_PREFIX
+from bot.domain import ASK_STAFF
+from bot.holder import ContentBundle
 from bot.storage import upgrade
 from bot.storage.engine import session_factory
-from bot.tickets import SEND_PREFIX
 from tests.databases import Database, postgres_database
 from tests.e2e.test_scale_out import BotProcess, wait_until_serving
 from tests.e2e.webhook_support import PUBLIC_URL, SECRET, RoundRobin, free_port
-from tests.emulator import BotApiEmulator, running_emulator
+from tools.emulator import BotApiEmulator, running_emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.postgres, pytest.mark.timing]
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.content import STOCKHOLM
 from bot.telegram.context import BotApplication
 from tests.e2e.conftest import TIMEOUT, Resident, labels
-from tests.emulator import BotApiEmulator, SentMessage
+from tools.emulator import BotApiEmulator, SentMessage
 
 STAFF_ID = 9001
 

@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.telegram.context import BotApplication
 from tests.e2e.conftest import Resident
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 STAFF_ID = 9001
 

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.telegram.context import BotApplication
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, Resident, labels
-from tests.emulator import BotApiEmulator, SentMessage
+from tools.emulator import BotApiEmulator, SentMessage
 
 STAFF_ID = 9001
 SURVEY = "trygghet-test"

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.bootstrap import build_services
 from bot.cli import main
 from bot.config import Secret, Settings
 from bot.content import Content
-from bot.dialogue import ASK_STAFF
-from bot.services import Services
-from bot.tickets import SEND_PREFIX
+from bot.core.tickets import SEND_PREFIX
+from bot.domain import ASK_STAFF
 from tests.databases import Database
 from tests.e2e.conftest import ROOT, TIMEOUT, TOKEN, Resident, labels, rows_in, started_app
-from tests.emulator import BotApiEmulator, SentMessage, User
+from tools.emulator import BotApiEmulator, SentMessage, User
 
 STAFF_CHAT = -100777
 SV_STAFF, EN_STAFF, OUTSIDER = 9001, 9002, 9100
@@ -323,13 +323,13 @@ async def test_a_restart_mid_conversation_loses_nothing_the_resident_was_about_t
     sara = emulator.user(SV_STAFF, "Sara", language_code="sv")
     anna = Resident(emulator, emulator.user(7103, "Anna", language_code="sv"))
     question = "Vad kostar en pizza på torget?"
-    async with started_app(Services.create(settings)):
+    async with started_app(build_services(settings)):
         await emulator.send_text(sara, "hej", chat_id=STAFF_CHAT, chat_type="supergroup")
         unknown = await anna.says(question)
         assert ASK_STAFF in labels(unknown)
     # The bot restarts (a deploy, a crash) before Anna presses: her question was kept in the
     # database, not in the memory of the process that answered.
-    async with started_app(Services.create(settings)):
+    async with started_app(build_services(settings)):
         confirm = await anna.press(unknown, ASK_STAFF)
         assert question in confirm.content
         send = next(data for data in labels(confirm) if data.startswith(SEND_PREFIX))

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 import icalendar
 import pytest
 
+from bot.bootstrap import build_services
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Settings
-from bot.content import STOCKHOLM
-from bot.services import Services
 from bot.telegram.context import BotApplication
 from bot.visuals.png import MAX_CAPTION, PNG_SIGNATURE, png_dimensions
 from tests.e2e.conftest import TIMEOUT, Resident, labels, started_app
-from tests.emulator import BotApiEmulator, SentMessage
+from tools.emulator import BotApiEmulator, SentMessage
 
 # Between the spring 2021 survey and the autumn 2021 start of the article's timeline.
 WINTER_2021 = dt.datetime(2021, 1, 15, 12, 0, tzinfo=STOCKHOLM)
@@ -26,7 +26,7 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 @pytest.fixture
 async def winter_app(settings: Settings) -> AsyncIterator[BotApplication]:
     """The bot with its clock stopped in January 2021, when two milestones are still ahead."""
-    async with started_app(Services.create(settings, clock=lambda: WINTER_2021)) as app:
+    async with started_app(build_services(settings, clock=lambda: WINTER_2021)) as app:
         yield app
 
 

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.bootstrap import build_services
 from bot.config import Secret, Settings
-from bot.services import Services
 from bot.telegram.app import build_application
 from bot.telegram.webhook import serve_webhook
 from tests.e2e.conftest import Resident
@@ -23,7 +23,7 @@ from tests.e2e.webhook_support import (
     post_update,
     take_updates,
 )
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 
 @dataclasses.dataclass
@@ -42,7 +42,7 @@ async def webhook_bot(emulator: BotApiEmulator, settings: Settings) -> AsyncIter
         webhook_secret=Secret(SECRET),
         listen_port=port,
     )
-    application = build_application(Services.create(settings), polling=False)
+    application = build_application(build_services(settings), polling=False)
     stop = asyncio.Event()
     server = asyncio.create_task(serve_webhook(application, stop))
     async with aiohttp.ClientSession() as http:

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from bot.telegram.webhook import SECRET_HEADER
-from tests.emulator import BotApiEmulator
+from tools.emulator import BotApiEmulator
 
 SECRET = "webhook-secret_for-tests"
 PUBLIC_URL = "https://bot.example.test/telegram/webhook"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content, load_content
-from bot.dialogue import FAQ_PREFIX, Dialogue
+from bot.core.dialogue import Dialogue
+from bot.domain import FAQ_PREFIX
 from bot.matching import Matcher, ModelStore
 from bot.matching.decide import forget_trained
 from tests.conftest import MakeContent

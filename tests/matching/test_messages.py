@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.dialogue import Dialogue
+from bot.core.dialogue import Dialogue
 from bot.matching import ANSWER_THRESHOLD, Matcher
 from bot.matching.segment import CONTEXT, GREETING, QUESTION, segment, split_questions
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from bot.bootstrap import build_services
 from bot.config import Secret, Settings
-from bot.services import Services
 from bot.telegram.context import BotApplication
 from tests.e2e.conftest import started_app
-from tests.emulator import BotApiEmulator, running_emulator
 from tests.reliability.results import Results, results_path
+from tools.emulator import BotApiEmulator, running_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 # A token with a distinctive secret part, so a leak of either half is easy to find in logs.
@@ -97,7 +97,7 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) 
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[BotApplication]:
     """The real application for `settings`, polling the emulator (tests.e2e.conftest)."""
-    async with started_app(Services.create(settings)) as app:
+    async with started_app(build_services(settings)) as app:
         yield app
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from bot.dialogue import MAX_CALLBACK_DATA, MAX_TEXT, Reply
-from tests.emulator import utf16_len
+from bot.domain import MAX_CALLBACK_DATA, MAX_TEXT, Reply
+from tools.emulator import utf16_len
 
 # Text that means something to a database, a browser, Telegram's parsers or a terminal.
 FRAGMENTS = (

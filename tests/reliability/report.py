@@ -101,7 +101,7 @@ def _load(figures: dict[str, Any]) -> list[str]:
         "both ways, the outbox settles a group commit's sends with one statement, "
         "`omradesbot run` runs on uvloop (`bot/telegram/loop.py`), and on SQLite, where the bot "
         "is the database's only writer, the language a resident chose is remembered instead "
-        "of read for every message (`bot.residents.ChosenLanguages`; that read cost about as "
+        "of read for every message (`bot.core.residents.ChosenLanguages`; that read cost about as "
         "much CPU as the rest of an answer). Measured one after another in this test: p95 "
         "4.6 s (before), 1.2-2.0 s (aiohttp), about 1.0 s (one statement per commit), "
         "0.92-0.95 s (lighter outbox sends), 0.73-0.87 s (uvloop), 0.63-0.72 s with p50 "

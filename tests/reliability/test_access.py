@@ -8,12 +8,11 @@ import sqlite3
 from pathlib import Path
 
 from bot.config import Settings
-from bot.surveys.staff import SEND_PREFIX as SURVEY_SEND
-from bot.surveys.staff import SUBCOMMANDS as SURVEY_SUBCOMMANDS
+from bot.core.surveys.staff import SEND_PREFIX as SURVEY_SEND
+from bot.core.surveys.staff import SUBCOMMANDS as SURVEY_SUBCOMMANDS
 from bot.telegram.staff import STAFF_COMMANDS
 from bot.telegram.tickets import STAFF_COMMANDS as TICKET_STAFF_COMMANDS
 from scheduler.budget import TRANSIENT_BACKOFF
-from tests.emulator import BotApiEmulator, FaultConfig, SentMessage, User
 from tests.reliability.conftest import (
     STAFF_ID,
     TOKEN,
@@ -23,6 +22,7 @@ from tests.reliability.conftest import (
     start_bot_process,
 )
 from tests.reliability.results import Results
+from tools.emulator import BotApiEmulator, FaultConfig, SentMessage, User
 
 REFUSAL = "Det här kommandot är bara för personalen."
 # Plausible arguments, so a refusal cannot hide behind a usage line.

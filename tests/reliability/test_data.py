@@ -12,12 +12,12 @@ import pytest
 
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.telegram.logs import configure_logging
-from tests.emulator import BotApiEmulator, SentMessage, User
 from tests.reliability.conftest import STAFF_ID, TOKEN, bot_settings, running_app
 from tests.reliability.fixtures.build_first_release import FIRST_REVISION
 from tests.reliability.fixtures.build_first_release import TARGET as FIRST_RELEASE_DB
 from tests.reliability.results import Results
 from tests.reliability.support import table_rows
+from tools.emulator import BotApiEmulator, SentMessage, User
 
 # Distinctive (more than 32 bits, no run of zeros), so a match in a log line is never chance.
 CHAT_ID = 7_654_321_987

@@ -10,8 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.content import Content
-from bot.services import ContentBundle
-from tests.emulator import BotApiEmulator, FaultConfig, User
+from bot.holder import ContentBundle
 from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import (
@@ -20,6 +19,7 @@ from tests.reliability.support import (
     lost_counts,
     prepare_broadcast,
 )
+from tools.emulator import BotApiEmulator, FaultConfig, User
 
 # PTB's HTTP client gives up on a silent server after 5 s (HTTPXRequest's read_timeout); the
 # emulator holds a "timeout" request just longer than that, then drops it.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import bot_settings, running_app
 from tests.reliability.hostile import FRAGMENTS, PREFIXES, fill_utf16
 from tests.reliability.results import Results
+from tools.emulator import BotApiEmulator
 
 MESSAGES_PER_RESIDENT = 12  # under the flood limit of 20 a minute
 FORMATTING = {"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link"}

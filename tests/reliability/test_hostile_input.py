@@ -20,15 +20,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.bootstrap import build_services
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
 from bot.config import Secret, Settings
-from bot.content import AREAS, LANGUAGES, Content, Lang
-from bot.dialogue import Dialogue, Reply, is_stateful, resolve_command
-from bot.residents import Caller, parse_area, parse_language
-from bot.services import ContentBundle, Services
-from bot.staff import StaffService, _parse_local
+from bot.content import Content
+from bot.core.dialogue import Dialogue, is_stateful, resolve_command
+from bot.core.residents import parse_area, parse_language
+from bot.core.staff import StaffService, _parse_local
+from bot.core.tickets import Tickets, parse_ticket_id
+from bot.domain import AREAS, LANGUAGES, Buttons, Caller, Lang, Reply
+from bot.holder import ContentBundle
+from bot.ports import Messenger
+from bot.services import Services
 from bot.telegram.filters import without_mention
-from bot.tickets import Notifier, Tickets, parse_ticket_id
-from scheduler.messenger import Buttons
 from tests.reliability.conftest import ROOT, STAFF_ID
 from tests.reliability.hostile import (
     arguments,
@@ -154,7 +158,7 @@ def test_command_and_argument_parsers_never_fail(results: Results) -> None:
         assert ticket is None or ticket >= 0
         assert isinstance(rest, str)
         date, _, time = text.partition(" ")
-        when = _parse_local(date, time)
+        when = _parse_local(date, time, STOCKHOLM)
         assert when is None or when.tzinfo is not None
         assert isinstance(without_mention(text, "omradesbot"), str)
 
@@ -168,7 +172,7 @@ def test_superscript_digits_are_not_ticket_ids() -> None:
 
 
 def _command_names() -> set[str]:
-    from bot.dialogue import COMMANDS  # noqa: PLC0415
+    from bot.core.dialogue import COMMANDS  # noqa: PLC0415
 
     return {command.name for command in COMMANDS}
 
@@ -176,7 +180,7 @@ def _command_names() -> set[str]:
 # --- services over a real SQLite database ------------------------------------------------------
 
 
-class _Notifier(Notifier):
+class _Notifier(Messenger):
     """Where ticket messages would go: kept, each given a message id (Telegram's side)."""
 
     def __init__(self) -> None:
@@ -211,7 +215,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         flood_limit=10_000,
     )
     with asyncio.Runner() as runner:
-        services = Services.create(settings_, clock=lambda: NOW)
+        services = build_services(settings_, clock=lambda: NOW)
         runner.run(services.prepare_database())
         staff = StaffService(
             services.sessions,

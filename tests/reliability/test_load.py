@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from bot.storage.engine import session_factory
 from tests.e2e.outbox_support import add_subscribers, enqueue, sqlite_database
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, percentile, start_bot_process
 from tests.reliability.results import Results
+from tools.emulator import BotApiEmulator
 
 RESIDENTS = 200
 QUESTIONS = 10

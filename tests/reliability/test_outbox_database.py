@@ -14,9 +14,9 @@ from pathlib import Path
 from bot.content import Content
 from bot.storage.engine import create_engine
 from tests.e2e.outbox_support import make_sender, ptb_bot
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import enforce_raised_rate
 from tests.reliability.support import delivery_statuses, prepare_broadcast
+from tools.emulator import BotApiEmulator
 
 
 class _Seen(logging.Handler):

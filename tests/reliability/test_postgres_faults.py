@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from scheduler.outbox import default_max_in_flight
 from tests.databases import postgres_admin, postgres_database
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import prepare_broadcast
+from tools.emulator import BotApiEmulator
 
 pytestmark = pytest.mark.postgres
 

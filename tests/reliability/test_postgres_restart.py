@@ -16,14 +16,14 @@ import pytest
 
 from bot.config import Settings
 from bot.content import Content
-from bot.leadership import election_interval
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
+from scheduler.leadership import election_interval
 from scheduler.outbox import default_max_in_flight
 from tests.databases import private_postgres
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import prepare_broadcast
+from tools.emulator import BotApiEmulator
 
 pytestmark = pytest.mark.postgres
 

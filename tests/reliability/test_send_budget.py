@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
-from bot.services import ContentBundle
+from bot.holder import ContentBundle
 from bot.storage import upgrade
 from tests.databases import BACKENDS, Database, postgres_database, sqlite_database
-from tests.emulator import BotApiEmulator, running_emulator
 from tests.reliability.conftest import STAFF_ID, TOKEN, bot_settings, percentile, running_app
 from tests.reliability.results import Results
 from tests.reliability.support import prepare_broadcast
+from tools.emulator import BotApiEmulator, running_emulator
 
 SUBSCRIBERS = 200
 BURST_DEADLINE = 15.0  # seconds for all 200 confirmations (200 / 30 a second = 6.7 s at best)

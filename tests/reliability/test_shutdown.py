@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from scheduler.outbox import default_max_in_flight
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import STAFF_ID, enforce_raised_rate, start_bot_process
 from tests.reliability.results import Results
 from tests.reliability.support import delivery_statuses, prepare_broadcast
+from tools.emulator import BotApiEmulator
 
 RECIPIENTS = 2_000
 RATE = 400

@@ -7,9 +7,9 @@ limit and was refused with "message is too long".
 
 from __future__ import annotations
 
-from bot.dialogue import MAX_TEXT, Reply, split_at_length, telegram_length
-from bot.residents import _chunks
-from tests.emulator import utf16_len
+from bot.core.residents import _chunks
+from bot.domain import MAX_TEXT, Reply, split_at_length, telegram_length
+from tools.emulator import utf16_len
 
 EMOJI = "\U0001f600"  # two UTF-16 units
 

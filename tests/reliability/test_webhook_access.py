@@ -8,9 +8,9 @@ from pathlib import Path
 import aiohttp
 
 from tests.e2e.webhook_support import PUBLIC_URL, SECRET, free_port, post_update, take_updates
-from tests.emulator import BotApiEmulator
 from tests.reliability.conftest import start_bot_process
 from tests.reliability.results import Results
+from tools.emulator import BotApiEmulator
 
 WRONG = [None, "", "wrong-secret", SECRET[:-1], SECRET + "x", SECRET.upper()]
 

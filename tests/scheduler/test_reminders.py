@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.content import STOCKHOLM, Milestone
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Milestone
 from scheduler.reminders import (
     format_offset,
     normalize_local,

@@ -12,20 +12,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.bootstrap import build_services
 from bot.cli import main
 from bot.config import Settings
-from bot.content import Content, Lang, load_content
+from bot.content import Content, load_content
+from bot.core.staff import StaffService
+from bot.core.surveys.export import write_csv
+from bot.core.surveys.flow import SurveyFlow
+from bot.core.surveys.stability import database_problems
+from bot.core.surveys.staff import SurveyStaff
+from bot.domain import Caller, Lang
 from bot.errors import ContentError
-from bot.residents import Caller
-from bot.services import Services
-from bot.staff import StaffService
 from bot.storage import surveys as store
 from bot.storage.privacy import forget_resident
 from bot.storage.residents import get_or_create_resident, subscribe
-from bot.surveys.export import write_csv
-from bot.surveys.flow import SurveyFlow
-from bot.surveys.stability import database_problems
-from bot.surveys.staff import SurveyStaff
 from tests.conftest import MakeContent
 from tests.databases import Database
 
@@ -196,8 +196,8 @@ async def test_the_bot_refuses_to_start_on_content_that_drops_an_answered_questi
 ) -> None:
     if database.backend != "sqlite":
         # The check is the same query on both (test_a_survey_with_answers_keeps_its_questions);
-        # a test schema's search path is not in its plain URL, which Services takes.
-        pytest.skip("Services.create takes a URL; the PostgreSQL test schema is not in it")
+        # a test schema's search path is not in its plain URL, which build_services takes.
+        pytest.skip("build_services takes a URL; the PostgreSQL test schema is not in it")
     directory = tmp_content()
     content = load_content(directory)
     await started(sessions, content, 1)
@@ -205,7 +205,7 @@ async def test_the_bot_refuses_to_start_on_content_that_drops_an_answered_questi
     path = directory / "surveys.yaml"
     original = path.read_text("utf-8")
     path.write_text(original.replace("id: trygghet", "id: trygg"), "utf-8")
-    services = Services.create(Settings(database_url=database.plain_url, content_dir=directory))
+    services = build_services(Settings(database_url=database.plain_url, content_dir=directory))
     try:
         with pytest.raises(ContentError) as caught:
             await services.prepare_database()

@@ -8,9 +8,9 @@ import pytest
 
 from bot.cli import main
 from bot.content import Content, load_content
+from bot.content.surveys import SCALE, parse_surveys
+from bot.content.yamllines import load_with_lines
 from bot.errors import ContentError
-from bot.surveys.model import SCALE, parse_surveys
-from bot.yamllines import load_with_lines
 from tests.conftest import MakeContent
 
 GOOD = """

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
 from bot.content import Content
-from bot.dialogue import MAX_TEXT, telegram_length
+from bot.core.surveys.results import chunk_lines
+from bot.domain import MAX_TEXT, telegram_length
 from bot.storage.models import SurveyRow
 from bot.storage.surveys import Answer, Tally, submit_response
-from bot.surveys.results import chunk_lines
 from bot.visuals.png import WIDTH_PX, png_dimensions
 from bot.visuals.survey_chart import survey_png
 from tests.databases import Database

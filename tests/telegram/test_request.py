@@ -13,7 +13,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot.telegram.loop import new_event_loop
 from bot.telegram.request import AiohttpRequest, redacted
-from tests.emulator import BotApiEmulator, running_emulator
+from tools.emulator import BotApiEmulator, running_emulator
 
 TOKEN = "777000777:AAE-request-test_secret-part"
 

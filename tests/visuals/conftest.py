@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.content import STOCKHOLM, Content, load_content
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content, load_content
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.url import database_url

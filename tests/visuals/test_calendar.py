@@ -7,8 +7,9 @@ import datetime as dt
 import icalendar
 import pytest
 
-from bot.content import STOCKHOLM, Content, Milestone
-from bot.dialogue import MAX_CALLBACK_DATA
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content, Milestone
+from bot.domain import MAX_CALLBACK_DATA
 from bot.visuals.calendar import (
     build_ics,
     calendar_buttons,

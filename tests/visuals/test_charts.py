@@ -9,7 +9,9 @@ import pytest
 from matplotlib.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.content import STOCKHOLM, Content, Lang
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content
+from bot.domain import Lang
 from bot.storage import questions as question_store
 from bot.storage import residents as resident_store
 from bot.visuals.cache import RenderCache

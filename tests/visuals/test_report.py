@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content import STOCKHOLM, Content, Lang
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content
+from bot.domain import Lang
 from bot.storage import residents as resident_store
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade

@@ -9,10 +9,12 @@ import time
 import pytest
 from matplotlib.text import Text
 
-from bot.content import STOCKHOLM, Content, Lang, Milestone
+from bot.config import DEFAULT_TIMEZONE as STOCKHOLM
+from bot.content import Content, Milestone
+from bot.content.texts import VISUALS, text_problems
+from bot.domain import Lang
 from bot.visuals.cache import RenderCache
 from bot.visuals.png import MAX_CAPTION
-from bot.visuals.texts import visual_text_problems
 from bot.visuals.timeline import (
     State,
     build_timeline_figure,
@@ -30,7 +32,7 @@ def figure_texts(content: Content, lang: Lang, now: dt.datetime = WINTER_2021) -
 
 
 def test_the_shipped_texts_have_every_string_the_pictures_need(real_content: Content) -> None:
-    assert visual_text_problems(real_content.texts) == []
+    assert text_problems(real_content.texts, parts=(VISUALS,)) == []
 
 
 def test_past_steps_are_done_the_first_coming_one_is_next(real_content: Content) -> None:

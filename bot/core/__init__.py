@@ -1,0 +1,1 @@
+"""What the bot does, no Telegram types, no SQL: dialogue, residents, tickets, staff, privacy."""
