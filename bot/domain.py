@@ -95,6 +95,11 @@ class Reply:
             object.__setattr__(self, "text", head + "…")
 
 
+def share(part: int, whole: int) -> float | None:
+    """`part` as a share of `whole`; None when `whole` is 0 (no data is not 0 %)."""
+    return part / whole if whole else None
+
+
 def telegram_length(text: str) -> int:
     """The length Telegram limits: UTF-16 code units, so an emoji outside the BMP counts 2."""
     return len(text.encode("utf-16-le")) // 2

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content, Texts
 from bot.core.tickets import group_similar
-from bot.domain import Lang
+from bot.domain import Lang, share
 from bot.storage import feedback as store
 
 WEEK = dt.timedelta(days=7)
@@ -41,13 +41,12 @@ class Week:
     @property
     def answered_share(self) -> float | None:
         """Questions answered (versus "I don't know"); None without questions."""
-        return self.answered / self.questions if self.questions else None
+        return share(self.answered, self.questions)
 
     @property
     def helpful_share(self) -> float | None:
         """👍 / (👍 + 👎); None without votes."""
-        votes = self.up + self.down
-        return self.up / votes if votes else None
+        return share(self.up, self.up + self.down)
 
 
 @dataclass(frozen=True)

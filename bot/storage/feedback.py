@@ -14,6 +14,7 @@ from enum import Enum
 from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import share
 from bot.storage._dialect import insert_ignoring_conflicts
 from bot.storage.models import Answer, Language, Question, Resident, Ticket
 
@@ -162,8 +163,7 @@ class TopicFigures:
     @property
     def helpful_share(self) -> float | None:
         """👍 / (👍 + 👎); None without a vote."""
-        votes = self.up + self.down
-        return self.up / votes if votes else None
+        return share(self.up, self.up + self.down)
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:

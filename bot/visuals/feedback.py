@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import DEFAULT_TIMEZONE
 from bot.content import Texts
 from bot.core.insight import Overview, overview_lines, percent
-from bot.domain import Lang
+from bot.domain import Lang, share
 from bot.storage.feedback import votes_by_day
+from bot.visuals.html import table
 from bot.visuals.png import ACCENT, FONT, GRID, INK, SECOND, figure_png, new_figure
 from bot.visuals.stats import DEFAULT_DAYS, collect_stats
 
@@ -48,13 +49,12 @@ class TrendDay:
     @property
     def answered_share(self) -> float | None:
         """Answered as a share of questions; None without questions."""
-        return self.answered / self.questions if self.questions else None
+        return share(self.answered, self.questions)
 
     @property
     def helpful_share(self) -> float | None:
         """👍 / (👍 + 👎); None without votes."""
-        votes = self.up + self.down
-        return self.up / votes if votes else None
+        return share(self.up, self.up + self.down)
 
 
 async def collect_trend(
@@ -171,26 +171,6 @@ def trend_caption(days: Sequence[TrendDay], texts: Texts, lang: Lang) -> str:
     )
 
 
-def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], name: str) -> str:
-    head = "".join(
-        f'<th scope="col"{" class=number" if i else ""}>{escape(h)}</th>'
-        for i, h in enumerate(headers)
-    )
-    body = "\n".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=number' if i else ''}>{escape(str(cell))}</td>"
-            for i, cell in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        f'<table id="{name}">\n<caption>{escape(title)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-    )
-
-
 def feedback_section_html(
     overview: Overview,
     period: Overview,
@@ -208,7 +188,7 @@ def feedback_section_html(
     chart_uri, caption = chart
     t = texts.get
     now, before = overview.current, overview.before
-    overall = _table(
+    overall = table(
         t("report_feedback_overall", lang),
         [
             t("report_column_figure", lang),
@@ -232,7 +212,7 @@ def feedback_section_html(
         "feedback-overall",
     )
     days = (period.current.last_day - period.current.first_day).days + 1
-    topics = _table(
+    topics = table(
         t("report_feedback_topics", lang, days=days),
         [
             t("report_column_topic", lang),

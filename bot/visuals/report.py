@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from bot.visuals.feedback import (
     trend_png,
     write_csv,
 )
+from bot.visuals.html import table
 from bot.visuals.stats import DEFAULT_DAYS, StaffStats, collect_stats
 
 _STYLE = """
@@ -50,26 +51,6 @@ def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], name: str) -> str:
-    head = "".join(
-        f'<th scope="col"{" class=number" if i else ""}>{escape(h)}</th>'
-        for i, h in enumerate(headers)
-    )
-    body = "\n".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=number' if i else ''}>{escape(str(cell))}</td>"
-            for i, cell in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        f'<table id="{name}">\n<caption>{escape(title)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-    )
-
-
 def build_report_html(
     stats: StaffStats,
     picture: StatsPicture,
@@ -84,13 +65,13 @@ def build_report_html(
     t = texts.get
     title = t("report_title", lang)
     generated = generated_at.strftime("%Y-%m-%d %H:%M")  # in the clock's (settings') zone
-    subscribers = _table(
+    subscribers = table(
         t("stats_chart_subscribers", lang),
         [t("report_column_area", lang), t("report_column_subscribers", lang)],
         [(t(f"area_{s.area}", lang), s.current) for s in stats.subscribers],
         "subscribers",
     )
-    questions = _table(
+    questions = table(
         t("stats_chart_questions", lang, days=stats.days),
         [
             t("report_column_date", lang),
@@ -104,7 +85,7 @@ def build_report_html(
         ],
         "questions",
     )
-    topics = _table(
+    topics = table(
         t("stats_chart_topics", lang, days=stats.days),
         [t("report_column_topic", lang), t("report_column_count", lang)],
         [(topic_label(topic, topic_titles), count) for topic, count in stats.top_topics],
