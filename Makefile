@@ -52,13 +52,15 @@ pytest: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not timing"
 	$(BIN)/pytest -m timing
 
-# The inner loop: unit tests on SQLite (no emulator, no PostgreSQL, no reliability suite).
+# The inner loop: unit tests on SQLite on two workers (no emulator, no PostgreSQL, no reliability
+# suite, no wall-clock checks).
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not e2e and not slow and not postgres" --ignore=tests/e2e --ignore=tests/reliability -q
+	$(BIN)/pytest -n 2 -m "not e2e and not slow and not postgres and not timing" \
+		--ignore=tests/e2e --ignore=tests/reliability -q
 
 test: lint typecheck pytest
 
-# Benchmarks (bench/): about 8 minutes on 2 cores; writes docs/benchmarks.md and its PNG.
+# Benchmarks (bench/): about 5 minutes on 2 cores; writes docs/benchmarks.md and its PNG.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import answering, broadcast, budget, datascale, e2e, feedback, startup, surveys
+from bench import answering, broadcast, budget, datascale, e2e, feedback, posters, startup, surveys
 from bench.common import ROOT, machine
 from bench.report import write_report
 
@@ -41,6 +41,7 @@ async def run_all(quick: bool) -> dict[str, Any]:
         ("feedback", lambda: feedback.run(quick=quick)),
         ("broadcast", lambda: broadcast.run(quick=quick)),
         ("budget", lambda: budget.run(quick=quick)),
+        ("posters", lambda: posters.run(quick=quick)),
     )
     timings = {}
     for name, section in sections:

@@ -389,6 +389,32 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         section, missed = feedback_report_lines(results["feedback"])
         lines += ["", *section]
         misses += missed
+    posters = results.get("posters")
+    if posters is not None:
+        lines += [
+            "",
+            "## Posters and deep links",
+            "",
+            "A poster (one A4 page, bot/visuals/poster.py) drawn afresh, median of a few after "
+            "the first (which loads fonts and segno); each read back with PDFium and zxing-cpp. "
+            "Starts through the core on SQLite, each for a new resident, alternating: a plain "
+            "/start reads the language; a deep-link start also stores the link's language and "
+            "adds one to the week's count (one commit). Then /stats' query of the last 4 weeks "
+            f"over {posters['count_rows']:,} weekly counts (a year of {posters['count_rows'] // 52}"
+            " campaigns).",
+            "",
+            "| What | Median | Beside |",
+            "|---|---|---|",
+            f"| Poster PDF | {posters['pdf_ms']:.0f} ms | {posters['pdf_bytes'] / 1024:.0f} KiB, "
+            f"scans: {'yes' if posters['pdf_scans'] else 'NO'} |",
+            f"| Poster PNG (150 dpi) | {posters['png_ms']:.0f} ms "
+            f"| {posters['png_bytes'] / 1024:.0f} KiB, "
+            f"scans: {'yes' if posters['png_scans'] else 'NO'} |",
+            f"| Deep-link start | {posters['deeplink_start_ms']:.2f} ms "
+            f"| plain /start {posters['plain_start_ms']:.2f} ms ({posters['ratio']:.1f}x) |",
+            f"| /stats start counts | {posters['stats_query_ms']:.2f} ms "
+            f"| {posters['stats_rows']} rows shown |",
+        ]
     lines += [
         "",
         "## Surveys",

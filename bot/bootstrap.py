@@ -14,10 +14,12 @@ import math
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.core.deeplinks import BotLinks
 from bot.core.digest import Digest
 from bot.core.feedback import Feedback
 from bot.core.flood import FloodGate, Gate, SharedFloodGate
 from bot.core.insight import Insight
+from bot.core.invitations import Invitations
 from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
@@ -80,6 +82,7 @@ def build_services(
         else SharedFloodGate(sessions, settings.flood_limit, clock)
     )
     retention = dt.timedelta(days=settings.question_retention_days)
+    links = BotLinks()  # the bot's username once Telegram told it (post_init)
     residents = Residents(
         sessions,
         content,
@@ -88,6 +91,7 @@ def build_services(
         retention=retention,
         sole_writer=sole_writer,
         keep_drafts=bool(settings.staff_ids),
+        links=links,
     )
     feedback = Feedback(
         sessions,
@@ -143,6 +147,10 @@ def build_services(
         staff=staff,
         privacy=Privacy(residents, tickets),
         feedback=feedback,
+        invitations=Invitations(
+            sessions, content, residents, clock, links, staff_ids=settings.staff_ids
+        ),
+        links=links,
         insight=insight,
         digest=Digest(sessions, insight, settings, clock),
         surveys=SurveyFlow(

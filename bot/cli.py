@@ -512,6 +512,82 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- poster ---------------------------------------------------------------------------------
+
+AREA_CHOICES = ("balltorp", "kallered", "all")  # literal like LANGUAGE_CHOICES; a test checks
+
+
+def add_poster(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot poster --area balltorp --out poster.pdf`."""
+    parser = subparsers.add_parser(
+        "poster",
+        parents=[_content_option()],
+        help="write a printable A4 poster with a QR code that opens the bot",
+        description="Write a one-page A4 poster (PDF to print, PNG to preview) whose QR code "
+        "opens the bot at https://t.me/<bot>?start=<area>-<lang>[-<campaign>].",
+    )
+    parser.add_argument("--area", required=True, choices=AREA_CHOICES, help="the area offered")
+    parser.add_argument(
+        "--lang", choices=LANGUAGE_CHOICES, default="sv", help="poster and welcome language"
+    )
+    parser.add_argument(
+        "--campaign",
+        metavar="NAME",
+        help="where the poster hangs, counted in /stats: 1-32 letters a-z and digits",
+    )
+    parser.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's @username (default: asked from Telegram with TELEGRAM_BOT_TOKEN)",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf or FILE.png")
+    parser.set_defaults(handler=run_poster)
+
+
+def run_poster(args: argparse.Namespace) -> int:
+    """Write the poster and say what its code opens."""
+    import asyncio  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.core.deeplinks import (  # noqa: PLC0415
+        DeepLink,
+        DeepLinkError,
+        link_url,
+        normalise_campaign,
+        normalise_username,
+    )
+    from bot.visuals.poster import FORMATS, poster_bytes, poster_words  # noqa: PLC0415
+
+    out = Path(args.out)
+    fmt = out.suffix.lower().removeprefix(".")
+    if fmt not in FORMATS:
+        raise ConfigError(f"--out must end in .pdf (to print) or .png (to preview): {out}")
+    settings = Settings.from_env()
+    try:
+        link = DeepLink(args.area, args.lang, normalise_campaign(args.campaign))
+        if args.bot_username is not None:
+            username = normalise_username(args.bot_username)
+        elif settings.telegram_token is None:
+            raise ConfigError(
+                "the poster needs the bot's username: give --bot-username NAME, or set "
+                "TELEGRAM_BOT_TOKEN so it is read from Telegram (getMe)"
+            )
+        else:
+            from bot.telegram.posters import fetch_username  # noqa: PLC0415
+
+            username = asyncio.run(fetch_username(settings))
+    except DeepLinkError as exc:
+        raise ConfigError(str(exc)) from exc
+    content = load_content(resolve_content_dir(args.content))
+    url = link_url(username, link)
+    data = poster_bytes(url, poster_words(content.texts, args.lang, args.area), fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"wrote {out}: its QR code opens {url}")
+    return EXIT_OK
+
+
 # --- export / import ------------------------------------------------------------------------
 
 
@@ -691,6 +767,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     add_run,
     add_db,
     add_report,
+    add_poster,
     add_export,
     add_import,
     add_survey,

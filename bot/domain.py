@@ -65,12 +65,18 @@ def survey_chart_data(survey_id: str) -> str:
 
 @dataclass(frozen=True)
 class Button:
-    """One button under a reply; `data` comes back when it is pressed."""
+    """One button under a reply; `data` comes back when it is pressed.
+
+    A button with a `url` opens it instead (Telegram's share dialog, say) and sends nothing back.
+    """
 
     label: str
-    data: str
+    data: str = ""
+    url: str | None = None
 
     def __post_init__(self) -> None:
+        if (self.url is None) == (not self.data):
+            raise ValueError(f"a button has either data or a url: {self!r}")
         if len(self.data.encode()) > MAX_CALLBACK_DATA:
             raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {self.data!r}")
 

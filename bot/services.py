@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.core.deeplinks import BotLinks
 from bot.core.digest import Digest
 from bot.core.feedback import Feedback
 from bot.core.flood import Gate
 from bot.core.insight import Insight
+from bot.core.invitations import Invitations
 from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
@@ -56,6 +58,10 @@ class Services:
     budget: SendBudget
     lost: LostMessages
     feedback: Feedback  # 👍/👎 under answers
+    # Deep-link starts, "Tell a neighbour", posters; `links` learns the bot's username from
+    # Telegram in post_init, as `delivery` learns the bot.
+    invitations: Invitations
+    links: BotLinks
     insight: Insight  # what the bot achieves, for /stats, the report and the digest
     digest: Digest  # the weekly digest to the staff
     surveys: SurveyFlow  # residents answering surveys (bot/core/surveys/)

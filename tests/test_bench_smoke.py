@@ -45,6 +45,7 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
         "## Scale of the data",
         "## Surveys",
         "## Start-up",
+        "## Posters and deep links",
         "## Targets missed, and why",
     ):
         assert heading in report

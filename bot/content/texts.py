@@ -20,6 +20,7 @@ VISUALS = "the pictures and calendar files"
 FEEDBACK = "answer feedback"
 INSIGHT = "staff insight"
 SURVEYS = "the surveys"
+INVITATIONS = "deep links and posters"
 
 _DIALOGUE: Mapping[str, frozenset[str]] = {
     "welcome": frozenset(),
@@ -302,6 +303,41 @@ _SURVEYS: Mapping[str, frozenset[str]] = {
 }
 
 
+# Deep-link starts, "Tell a neighbour", staff posters and start counts (bot/core/invitations.py).
+_INVITATIONS: Mapping[str, frozenset[str]] = {
+    "deeplink_offer": frozenset({"area"}),
+    "deeplink_button": frozenset({"area"}),
+    "button_share": frozenset(),
+    "share_text": frozenset(),
+    "staff_only": frozenset(),
+    "staff_usage_poster": frozenset(),
+    "staff_poster_caption": frozenset({"link"}),
+    "staff_stats_starts": frozenset({"starts"}),
+    "staff_stats_starts_none": frozenset(),
+    "starts_week": frozenset({"week", "date"}),
+    "starts_no_language": frozenset(),
+    "starts_no_campaign": frozenset(),
+    "report_starts_title": frozenset(),
+    "report_column_week": frozenset(),
+    "report_column_language": frozenset(),
+    "report_column_campaign": frozenset(),
+    "report_column_starts": frozenset(),
+}
+
+# The printable poster (bot/visuals/poster.py).
+_POSTER: Mapping[str, frozenset[str]] = {
+    "poster_title": frozenset(),
+    "poster_line_1": frozenset(),
+    "poster_line_2": frozenset({"area"}),
+    "poster_line_3": frozenset(),
+    "poster_scan": frozenset(),
+    "poster_link_hint": frozenset(),
+    "poster_privacy": frozenset(),
+    "poster_footer": frozenset(),
+    **{f"poster_area_{area}": frozenset() for area in AREAS},
+}
+
+
 Keys = Mapping[str, frozenset[str]]
 
 
@@ -323,6 +359,7 @@ REQUIRED_TEXTS: Mapping[str, Keys] = _once(
         INSIGHT: _INSIGHT,
         VISUALS: {**_VISUALS, **_FEEDBACK_VISUALS},
         SURVEYS: _SURVEYS,
+        INVITATIONS: {**_INVITATIONS, **_POSTER},
     }
 )
 

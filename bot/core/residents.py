@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Milestone
 from bot.content.timeline import live_timeline
+from bot.core.deeplinks import BotLinks
 from bot.core.dialogue import Dialogue
 from bot.core.flood import Gate, Verdict
 from bot.core.tickets import ticket_lines
@@ -127,12 +128,14 @@ class Residents:
         sole_writer: bool = False,
         keep_drafts: bool = False,
         feedback: Feedback | None = None,
+        links: BotLinks | None = None,
     ) -> None:
         """`sole_writer`: no other process changes this database (SQLite's instance lock), so
         the language a resident chose may be remembered instead of read for every message.
         `keep_drafts`: staff can be asked, so an unanswered question is kept as the resident's
         draft for "Ask the staff" (bot/core/tickets.py), in the same commit as the question.
-        `feedback`: FAQ answers in private chats get 👍/👎 buttons (bot/core/feedback.py)."""
+        `feedback`: FAQ answers in private chats get 👍/👎 buttons (bot/core/feedback.py).
+        `links`: the bot's username, for "Tell a neighbour" under a subscription (Telegram)."""
         self._sessions = sessions
         self._content = content
         self._clock = clock
@@ -142,6 +145,7 @@ class Residents:
         self._chosen = ChosenLanguages() if sole_writer else None
         self._keep_drafts = keep_drafts
         self.feedback = feedback
+        self._links = links or BotLinks()
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -281,7 +285,10 @@ class Residents:
             await store.get_or_create_resident(session, caller.chat_id, lang, now=self._clock())
             added = await store.subscribe(session, caller.chat_id, [area], now=self._clock())
         name = self._dialogue.area_name(area, lang)
-        return Reply(self._t("subscribed" if added else "already_subscribed", lang, area=name))
+        share = self._links.share_rows(self._content.current.content.texts, lang, area)
+        return Reply(
+            self._t("subscribed" if added else "already_subscribed", lang, area=name), share
+        )
 
     async def unsubscribe(self, caller: Caller, word: str | None) -> Reply:
         """/unsubscribe [area]: at once with an area, else buttons for the resident's areas."""
@@ -321,6 +328,11 @@ class Residents:
         if self._chosen is not None:
             self._chosen.remember(caller.chat_id, chosen)
         return Reply(self._t("language_set", chosen))
+
+    def chose_language(self, chat_id: int, language: Lang) -> None:
+        """Note a language the resident chose and another service stored (a deep link's)."""
+        if self._chosen is not None:
+            self._chosen.remember(chat_id, language)
 
     # --- privacy ------------------------------------------------------------------------------
 

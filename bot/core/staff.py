@@ -19,6 +19,7 @@ from bot.config import DEFAULT_TIMEZONE
 from bot.content import Content, Milestone, Texts
 from bot.content.timeline import live_timeline
 from bot.core.insight import Insight
+from bot.core.invitations import STATS_WEEKS, starts_lines
 from bot.core.surveys.stability import database_problems
 from bot.domain import AREAS, Button, Lang, Reply
 from bot.errors import ContentError
@@ -29,6 +30,7 @@ from bot.storage.milestones import add_milestone, move_milestone, remove_milesto
 from bot.storage.models import Broadcast
 from bot.storage.questions import question_stats
 from bot.storage.residents import subscriber_chat_ids, subscriber_count, subscriber_counts
+from bot.storage.starts import starts_since
 
 log = logging.getLogger(__name__)
 
@@ -310,6 +312,7 @@ class StaffService:
             counts = await subscriber_counts(session)
             questions = await question_stats(session, since=now - dt.timedelta(days=7))
             lost = await lost_since(session, (now - dt.timedelta(days=7)).astimezone(dt.UTC).date())
+            starts = await starts_since(session, now.date() - dt.timedelta(weeks=STATS_WEEKS - 1))
         subscribers = ", ".join(
             f"{self._area_name(area, lang)} {language}: {n}"
             for (area, language), n in sorted(counts.items())
@@ -337,7 +340,8 @@ class StaffService:
         )
         if self._insight is not None:  # answers, votes and tickets (bot/core/insight.py)
             undelivered += "\n\n" + await self._insight.stats_text(lang)
-        return Reply(f"{text}\n{undelivered}")
+        # Starts through deep links and posters (issue 17): counts only, per week and link.
+        return Reply(f"{text}\n{undelivered}\n\n{starts_lines(starts, self._texts, lang)}")
 
     async def reload(self, actor: int, lang: Lang) -> Reply:
         """/reload: re-read content; invalid content is rejected and the old stays live."""

@@ -378,6 +378,22 @@ class Answer(Base):
     vote: Mapped[int | None] = mapped_column(SmallInteger)
 
 
+class StartCount(Base):
+    """Starts through a deep link per local week and link (area, language, campaign): numbers
+    only. No chat id, on purpose: no table says which resident came from which poster.
+
+    `language` and `campaign` are '' when the link named none (a key column cannot be NULL).
+    """
+
+    __tablename__ = "start_counts"
+
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)  # its Monday, YYYY-MM-DD
+    area: Mapped[str] = mapped_column(String(8), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 # --- surveys (issue 18): the kartläggning; see bot/core/surveys/ ----------------------------------
 
 

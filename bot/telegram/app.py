@@ -20,7 +20,7 @@ from bot.core.feedback import VOTE_PREFIX
 from bot.domain import FORGET_YES, SURVEY_PREFIX
 from bot.services import Services
 from bot.telegram import feedback as feedback_handlers
-from bot.telegram import handlers, surveys, tickets
+from bot.telegram import handlers, posters, surveys, tickets
 from bot.telegram import staff as staff_handlers
 from bot.telegram.commands import set_command_menus
 from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotContext
@@ -148,6 +148,8 @@ def register_handlers(application: BotApplication, services: Services) -> None:
         main(CommandHandler(name, tickets.not_staff, filters=~staff))
     main(CommandHandler("surveys", surveys.surveys, filters=staff))
     main(CommandHandler("surveys", surveys.not_staff, filters=~staff))
+    main(CommandHandler(posters.STAFF_COMMANDS, posters.poster, filters=staff))
+    main(CommandHandler(posters.STAFF_COMMANDS, staff_handlers.not_staff, filters=~staff))
 
     # A reply to one of the bot's messages may answer a ticket: before free-text answering.
     replies = free_text & tickets.RepliesToBot()
@@ -179,6 +181,8 @@ async def _post_init(application: BotApplication) -> None:
     """Start the long-lived services once the bot is connected, before the first update."""
     services = application.bot_data.services
     await services.prepare_database()
+    # Deep links and "Tell a neighbour" are made of the username Telegram gave (getMe).
+    services.links.learn(application.bot.username)
     schedule_digest(application)  # on the housekeeping timetable, beside the daily prunes
     await services.housekeeping.start()  # prunes old questions now, then daily
     await set_command_menus(

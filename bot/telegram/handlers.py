@@ -91,8 +91,10 @@ async def check_flood(update: Update, context: BotContext) -> None:
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """/start: the welcome and the main menu."""
-    await send(update, context, await context.services.residents.start(caller_of(update)))
+    """/start [payload]: the welcome and the main menu; a deep link's payload adds its area."""
+    payload = context.args[0] if context.args and len(context.args) == 1 else None
+    reply = await context.services.invitations.start(caller_of(update), payload)
+    await send(update, context, reply)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

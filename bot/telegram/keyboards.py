@@ -13,7 +13,12 @@ def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            [
+                InlineKeyboardButton(button.label, url=button.url)
+                if button.url is not None
+                else InlineKeyboardButton(button.label, callback_data=button.data)
+                for button in row
+            ]
             for row in reply.buttons
         ]
     )

@@ -27,7 +27,13 @@ def inline_keyboard_json(buttons: Buttons) -> dict[str, object] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": b.label, "callback_data": b.data} for b in row] for row in buttons
+            [
+                {"text": b.label, "url": b.url}
+                if b.url is not None
+                else {"text": b.label, "callback_data": b.data}
+                for b in row
+            ]
+            for row in buttons
         ]
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from bot.content import Content, Texts
 from bot.core.insight import read_overview
 from bot.domain import Lang
 from bot.storage.feedback import votes_by_day
+from bot.storage.starts import WeeklyStarts, starts_since
 from bot.visuals.charts import StatsPicture, render_stats, topic_label
 from bot.visuals.feedback import (
     feedback_section_html,
@@ -60,8 +61,10 @@ def build_report_html(
     *,
     generated_at: dt.datetime,
     sections: str = "",
+    starts: Sequence[WeeklyStarts] = (),
 ) -> str:
-    """The whole page as a string; `sections`: further HTML (already escaped) at the end."""
+    """The whole page as a string; `sections`: further HTML (already escaped) at the end;
+    `starts`: deep-link starts per week and link (issue 17)."""
     t = texts.get
     title = t("report_title", lang)
     generated = generated_at.strftime("%Y-%m-%d %H:%M")  # in the clock's (settings') zone
@@ -91,6 +94,28 @@ def build_report_html(
         [(topic_label(topic, topic_titles), count) for topic, count in stats.top_topics],
         "topics",
     )
+    starts_table = table(
+        t("report_starts_title", lang),
+        [
+            t("report_column_week", lang),
+            t("report_column_area", lang),
+            t("report_column_language", lang),
+            t("report_column_campaign", lang),
+            t("report_column_starts", lang),
+        ],
+        [
+            (
+                t("starts_week", lang, week=s.week.isocalendar().week, date=s.week.isoformat()),
+                t(f"area_{s.area}", lang),
+                s.language or t("starts_no_language", lang),
+                s.campaign or t("starts_no_campaign", lang),
+                s.count,
+            )
+            for s in starts
+        ],
+        "starts",
+        text_columns=4,
+    )
     return f"""<!DOCTYPE html>
 <html lang="{escape(lang)}">
 <head>
@@ -109,6 +134,7 @@ def build_report_html(
 {subscribers}
 {questions}
 {topics}
+{starts_table}
 {sections}
 </body>
 </html>
@@ -145,6 +171,7 @@ async def write_report(
             week = await read_overview(session, stats.as_of, zone, days=7)
             period = await read_overview(session, stats.as_of, zone, days=days)
             votes = await votes_by_day(session, period.current.first_day, stats.as_of)
+            starts = await starts_since(session, stats.as_of - dt.timedelta(days=days - 1))
     finally:
         await engine.dispose()
     titles = topic_titles(content, lang)
@@ -168,7 +195,14 @@ async def write_report(
         titles=titles,
     )
     page = build_report_html(
-        stats, picture, content.texts, lang, titles, generated_at=now, sections=feedback
+        stats,
+        picture,
+        content.texts,
+        lang,
+        titles,
+        generated_at=now,
+        sections=feedback,
+        starts=starts,
     )
     await asyncio.to_thread(_write, out, page)
     return stats

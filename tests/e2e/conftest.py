@@ -191,5 +191,6 @@ async def rows_in(database: Database, chat_id: int) -> dict[str, int]:
 
 
 def labels(message: SentMessage) -> list[str]:
-    """The callback data of every button on a message."""
-    return [b.callback_data or "" for b in message.buttons]
+    """The callback data of every button on a message that sends some (not link buttons such
+    as "Tell a neighbour", which open a URL; tests/e2e/test_deeplinks.py checks those)."""
+    return [b.callback_data for b in message.buttons if b.callback_data is not None]

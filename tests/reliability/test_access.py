@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.core.surveys.staff import SEND_PREFIX as SURVEY_SEND
 from bot.core.surveys.staff import SUBCOMMANDS as SURVEY_SUBCOMMANDS
+from bot.telegram.posters import STAFF_COMMANDS as POSTER_COMMANDS
 from bot.telegram.staff import STAFF_COMMANDS
 from bot.telegram.tickets import STAFF_COMMANDS as TICKET_STAFF_COMMANDS
 from scheduler.budget import TRANSIENT_BACKOFF
@@ -41,6 +42,7 @@ ARGUMENTS = {
     "close": "1",
     "unanswered": "",
     "suggest": "1",
+    "poster": "balltorp sv trapphus",
 }
 
 
@@ -77,7 +79,7 @@ async def test_every_staff_command_and_button_is_refused_for_a_resident(
         await say(emulator, bystander, "/subscribe all")
         preview, send = await preview_broadcast(emulator, staff)
         drop = send.replace("staff:send:", "staff:drop:")
-        commands = sorted({*STAFF_COMMANDS, *TICKET_STAFF_COMMANDS})
+        commands = sorted({*STAFF_COMMANDS, *TICKET_STAFF_COMMANDS, *POSTER_COMMANDS})
         for command in commands:
             reply = await say(emulator, mallory, f"/{command} {ARGUMENTS[command]}".strip())
             assert reply.text == REFUSAL, f"/{command} was not refused"

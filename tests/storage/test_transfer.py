@@ -23,6 +23,7 @@ from bot.storage.models import (
     MilestoneRow,
     Question,
     Resident,
+    StartCount,
     Subscription,
     SurveyAnswer,
     SurveyParticipation,
@@ -240,6 +241,18 @@ async def fill(engine: AsyncEngine) -> None:
                 }
             ],
         ),
+        (
+            StartCount,
+            [
+                {
+                    "week": "2027-01-04",
+                    "area": "balltorp",
+                    "language": "sv",
+                    "campaign": "",
+                    "count": 3,
+                }
+            ],
+        ),
     ]
     async with engine.begin() as connection:
         for model, values in rows:
@@ -297,8 +310,8 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(
         await upgrade(postgres.url)
         use_database(monkeypatch, postgres.plain_url)
         assert await omradesbot("import", str(first_file)) == 0
-        # 17 rows, 2 answers with votes (issue 16), 4 survey rows (issue 18).
-        assert "imported 23 rows" in capsys.readouterr().out
+        # 20 rows (issues 16 and 17 among them), 4 survey rows (issue 18).
+        assert "imported 24 rows" in capsys.readouterr().out
         assert await snapshot(postgres.plain_url) == original
         # The id sequences moved past the imported ids: the bot can go on inserting.
         pg_engine = create_engine(postgres.plain_url)
