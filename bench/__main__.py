@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import answering, broadcast, budget, datascale, e2e, feedback, posters, startup
+from bench import answering, broadcast, budget, datascale, e2e, feedback, posters, startup, surveys
 from bench.common import ROOT, machine
 from bench.report import write_report
 
@@ -37,6 +37,7 @@ async def run_all(quick: bool) -> dict[str, Any]:
         ("e2e", lambda: e2e.run(quick=quick)),
         ("startup", lambda: startup.run(quick=quick)),
         ("datascale", lambda: datascale.run(quick=quick)),
+        ("surveys", lambda: surveys.run(quick=quick)),
         ("feedback", lambda: feedback.run(quick=quick)),
         ("broadcast", lambda: broadcast.run(quick=quick)),
         ("budget", lambda: budget.run(quick=quick)),

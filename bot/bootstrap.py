@@ -23,6 +23,8 @@ from bot.core.invitations import Invitations
 from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
+from bot.core.surveys.flow import SurveyFlow
+from bot.core.surveys.staff import SurveyStaff
 from bot.core.tickets import Tickets
 from bot.domain import Clock
 from bot.holder import ContentHolder, model_store
@@ -151,6 +153,16 @@ def build_services(
         links=links,
         insight=insight,
         digest=Digest(sessions, insight, settings, clock),
+        surveys=SurveyFlow(
+            sessions,
+            lambda: content.current.content,
+            clock,
+            residents.language,
+            sole_writer=sole_writer,
+        ),
+        survey_staff=SurveyStaff(
+            sessions, lambda: content.current.content, clock, settings.staff_ids, delivery
+        ),
         budget=budget,
         lost=lost,
         delivery=delivery,

@@ -256,12 +256,12 @@ def run_check_content(args: argparse.Namespace) -> int:
         problems = [*exc.problems, *language]
     else:
         where = str(content.directory / TEXTS_FILE)
-        problems = [*text_problems(content.texts, where), *language]
+        problems = [*text_problems(content.texts, where), *language, *_survey_problems(directory)]
         if not problems:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
                 f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts, "
-                f"{len(content.examples)} examples in {directory}/"
+                f"{len(content.examples)} examples, {len(content.surveys)} surveys in {directory}/"
             )
             print(_check_matcher(content))
             return EXIT_OK
@@ -269,6 +269,36 @@ def run_check_content(args: argparse.Namespace) -> int:
         print(problem)
     print(f"{len(problems)} problem(s) in {directory}/", file=sys.stderr)
     return EXIT_PROBLEMS
+
+
+def _survey_problems(directory: Path) -> list[str]:
+    """Surveys compared with the database (OMRADESBOT_DATABASE_URL), when there is one."""
+    import asyncio  # noqa: PLC0415
+
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.core.surveys.stability import database_problems  # noqa: PLC0415
+    from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
+    from bot.storage.url import database_url  # noqa: PLC0415
+
+    raw = Settings.from_env().database_url
+    if raw.startswith("sqlite") and not Path(make_url(raw).database or "").exists():
+        return []  # no database yet: no survey has answers (and none is created here)
+    url = database_url(raw)
+
+    async def compare() -> list[str]:
+        engine = create_engine(url)
+        try:
+            return await database_problems(directory, session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(compare())
+    except OSError as exc:  # an unreachable PostgreSQL: say so, the content itself is fine
+        print(f"surveys: not compared with the database ({exc})", file=sys.stderr)
+        return []
 
 
 def _check_matcher(content: Content) -> str:
@@ -671,6 +701,62 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- survey export --------------------------------------------------------------------------
+
+
+def add_survey(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `omradesbot survey export <id> --out FILE.csv`."""
+    parser = subparsers.add_parser("survey", help="survey data: 'survey export'")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = actions.add_parser(
+        "export",
+        parents=[_content_option(), _lang_option()],
+        help="write a survey's responses to a CSV file",
+        description="Write one row per response of the survey (no resident id), UTF-8 with a "
+        "header of question ids, from OMRADESBOT_DATABASE_URL.",
+    )
+    export.add_argument("survey_id", metavar="ID", help="the survey's id in surveys.yaml")
+    export.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
+    export.set_defaults(handler=run_survey_export)
+
+
+def run_survey_export(args: argparse.Namespace) -> int:
+    """Export one survey's responses."""
+    import asyncio  # noqa: PLC0415
+
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.config import Settings  # noqa: PLC0415
+    from bot.content import load_content  # noqa: PLC0415
+    from bot.core.surveys.export import export_survey  # noqa: PLC0415
+    from bot.errors import StorageError  # noqa: PLC0415
+    from bot.storage.engine import create_engine, session_factory  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    content = load_content(resolve_content_dir(args.content))
+    survey = next((s for s in content.surveys if s.id == args.survey_id), None)
+    if survey is None:
+        known = ", ".join(s.id for s in content.surveys) or "none"
+        print(f"omradesbot: no survey {args.survey_id!r} (surveys: {known})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    out = Path(args.out)
+
+    async def export() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await export_survey(session_factory(engine), survey, out, args.lang)
+        finally:
+            await engine.dispose()
+
+    try:
+        count = asyncio.run(export())
+    except (StorageError, SQLAlchemyError, OSError) as exc:
+        print(f"omradesbot: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {out} ({count} responses to {survey.id})")
+    return EXIT_OK
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 # One registration function per subcommand; adding one (e.g. `run`, `db`) means one entry here.
@@ -684,6 +770,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]]
     add_poster,
     add_export,
     add_import,
+    add_survey,
 ]
 
 

@@ -41,6 +41,27 @@ ASK_STAFF = "ticket:ask"  # "Ask the staff"; the question itself never goes into
 # The weekly digest to the staff is a notice with this dedupe key prefix: no unsubscribe button.
 DIGEST_KEY_PREFIX = "digest:"
 
+# Survey buttons (bot/core/surveys/): survey:<action>:<survey id>[:<question>[:<option>]].
+SURVEY_PREFIX = "survey:"
+SURVEY_GO, SURVEY_ANSWER, SURVEY_TOGGLE, SURVEY_DONE, SURVEY_SKIP, SURVEY_CHART = (
+    "go",
+    "a",
+    "t",
+    "d",
+    "s",
+    "chart",
+)
+
+
+def survey_go_data(survey_id: str) -> str:
+    """Button data that begins (or resumes) a survey: under the invitation and in /enkat."""
+    return f"{SURVEY_PREFIX}{SURVEY_GO}:{survey_id}"
+
+
+def survey_chart_data(survey_id: str) -> str:
+    """Button data that asks for a survey's results chart: under the published results."""
+    return f"{SURVEY_PREFIX}{SURVEY_CHART}:{survey_id}"
+
 
 @dataclass(frozen=True)
 class Button:

@@ -22,9 +22,12 @@ from bot.core.invitations import Invitations
 from bot.core.privacy import Privacy
 from bot.core.residents import Residents
 from bot.core.staff import StaffService
+from bot.core.surveys.flow import SurveyFlow
+from bot.core.surveys.stability import live_problems
+from bot.core.surveys.staff import SurveyStaff
 from bot.core.tickets import Tickets
 from bot.domain import Clock
-from bot.errors import StorageError
+from bot.errors import ContentError, StorageError
 from bot.holder import ContentHolder
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.url import database_url, safe_url
@@ -61,6 +64,8 @@ class Services:
     links: BotLinks
     insight: Insight  # what the bot achieves, for /stats, the report and the digest
     digest: Digest  # the weekly digest to the staff
+    surveys: SurveyFlow  # residents answering surveys (bot/core/surveys/)
+    survey_staff: SurveyStaff  # /survey start|results|close|publish, /surveys
     # The outbox sender and the reminder scheduler, behind the port the core drives; the
     # transport connects it to the bot in post_init.
     delivery: Delivery
@@ -78,6 +83,12 @@ class Services:
         deploy never changes a shared schema behind their back.
         """
         await prepare_database(self.settings.database_url, self.engine)
+        # Content that drops a question of a survey with answers is invalid content: refuse it
+        # here as `check-content` and /reload do (bot/core/surveys/stability.py).
+        content = self.content.current.content
+        problems = await live_problems(content.directory, content.surveys, self.sessions)
+        if problems:
+            raise ContentError(problems)
 
     async def close(self) -> None:
         """Stop the send budget, record the last lost messages, release the database."""

@@ -110,6 +110,8 @@ class TerminalChat:
             return self._notice("chat_no_subscriptions")
         if name in ("mydata", "forget"):
             return self._notice("chat_nothing_stored")
+        if name == "survey":
+            return self._notice("chat_no_surveys")
         return self._dialogue.unknown_command(lang)
 
     def _switch_language(self, code: str) -> Reply:

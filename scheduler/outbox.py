@@ -41,7 +41,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Texts
-from bot.domain import DIGEST_KEY_PREFIX, UNSUB_PREFIX, Button, Buttons, Lang
+from bot.domain import (
+    DIGEST_KEY_PREFIX,
+    UNSUB_PREFIX,
+    Button,
+    Buttons,
+    Lang,
+    survey_chart_data,
+    survey_go_data,
+)
 from bot.logids import chat_pseudonym
 from bot.ports import (
     DeliveryError,
@@ -55,6 +63,7 @@ from bot.ports import (
 from bot.storage import outbox as store
 from bot.storage.columns import utcnow
 from bot.storage.models import Broadcast, Delivery
+from bot.storage.surveys import RESULTS, survey_of_push
 from scheduler.budget import Priority, SendBudget
 from scheduler.ratelimit import MonotonicClock, SystemClock
 
@@ -99,6 +108,13 @@ class Renderer:
         ).startswith(DIGEST_KEY_PREFIX):
             return text, ()
         lang: Lang = "en" if language == "en" else "sv"
+        survey = survey_of_push(broadcast.dedupe_key)
+        if survey is not None:  # an invitation gets "Answer", published results "Show chart"
+            survey_id, what = survey
+            key, data = ("button_survey_answer", survey_go_data(survey_id))
+            if what == RESULTS:
+                key, data = ("button_survey_chart", survey_chart_data(survey_id))
+            return text, ((Button(self._texts().get(key, lang), data),),)
         label = self._texts().get("button_unsubscribe", lang)
         return text, ((Button(label, UNSUB_PREFIX + broadcast.area),),)
 

@@ -43,6 +43,7 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
         assert heading in report
     for heading in (
         "## Scale of the data",
+        "## Surveys",
         "## Start-up",
         "## Posters and deep links",
         "## Targets missed, and why",
@@ -73,5 +74,8 @@ def test_quick_bench_writes_a_report_with_every_section(tmp_path: Path) -> None:
     sqlite = results["datascale"]["backends"][0]
     assert sqlite["backend"] == "SQLite"
     assert sqlite["questions_in_chart"] > 0
+    polls = results["surveys"]["backends"][0]
+    assert polls["backend"] == "SQLite"
+    assert "1000 mottagare" in polls["confirmation"]
     assert results["startup"]["run_s"] > 0
     assert results["startup"]["ask_s"] > 0

@@ -104,3 +104,7 @@ def test_ctrl_c_exits_cleanly(dialogue: Dialogue) -> None:
     out = io.StringIO()
     assert run_chat(dialogue, "sv", Interrupted(), out, clock=lambda: NOW) == 0
     assert out.getvalue().rstrip().endswith("Hej då!")
+
+
+def test_surveys_are_answered_on_telegram(dialogue: Dialogue) -> None:
+    assert "Enkäter besvaras på Telegram" in chat(dialogue, "/enkat\n")

@@ -15,6 +15,7 @@ import yaml
 
 from bot.config import DEFAULT_TIMEZONE
 from bot.content.examples import Example, example_key, load_examples
+from bot.content.surveys import Survey, load_surveys
 from bot.content.yamllines import line_of, load_with_lines
 from bot.domain import AREAS, LANGUAGES, Area, Lang
 from bot.errors import ContentError
@@ -142,6 +143,7 @@ class Content:
     synonyms: tuple[Synonym, ...] = ()
     vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()  # content/examples/*.yaml: labelled residents' messages
+    surveys: tuple[Survey, ...] = ()  # content/surveys.yaml: consultations (bot/core/surveys/)
     # The bot's time zone (OMRADESBOT_TIMEZONE): milestone times are wall times in it.
     zone: ZoneInfo = DEFAULT_TIMEZONE
 
@@ -579,6 +581,8 @@ def load_content(
             if draft.id in live_ids:
                 problems.add(f"{suggestions_path}: {draft.id}", f"id already used in {FAQ_FILE}")
 
+    surveys = load_surveys(directory, problems.lines)
+
     if problems.lines:
         raise ContentError(problems.lines)
     return Content(
@@ -590,5 +594,6 @@ def load_content(
         synonyms=tuple(synonyms),
         vocabulary=vocabulary,
         examples=tuple(examples),
+        surveys=surveys,
         zone=zone,
     )

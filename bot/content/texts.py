@@ -19,6 +19,7 @@ TICKETS = "asking the staff"
 VISUALS = "the pictures and calendar files"
 FEEDBACK = "answer feedback"
 INSIGHT = "staff insight"
+SURVEYS = "the surveys"
 INVITATIONS = "deep links and posters"
 
 _DIALOGUE: Mapping[str, frozenset[str]] = {
@@ -31,6 +32,7 @@ _DIALOGUE: Mapping[str, frozenset[str]] = {
     "command_unsubscribe": frozenset(),
     "command_milestones": frozenset(),
     "command_language": frozenset(),
+    "command_survey": frozenset(),
     "command_mydata": frozenset(),
     "command_forget": frozenset(),
     "command_ask": frozenset(),
@@ -236,6 +238,70 @@ _FEEDBACK_VISUALS: Mapping[str, frozenset[str]] = {
     "report_column_helpful": frozenset(),
 }
 
+# Surveys (bot/core/surveys/, content/surveys.yaml): residents, staff, results, /mydata and /forget.
+_SURVEYS: Mapping[str, frozenset[str]] = {
+    # residents
+    "survey_list_intro": frozenset(),
+    "survey_list_open": frozenset({"title"}),
+    "survey_list_resume": frozenset({"title", "progress"}),
+    "survey_list_answered": frozenset({"title"}),
+    "survey_list_none": frozenset(),
+    "button_survey_answer": frozenset(),
+    "button_survey_skip": frozenset(),
+    "button_survey_done": frozenset(),
+    "button_survey_chart": frozenset(),
+    "survey_unknown": frozenset(),
+    "survey_already_answered": frozenset({"title"}),
+    "survey_begin": frozenset({"count"}),
+    "survey_resume": frozenset(),
+    "survey_closed": frozenset({"title"}),
+    "survey_not_open": frozenset({"title"}),
+    "survey_not_begun": frozenset(),
+    "survey_other_area": frozenset({"title"}),
+    "survey_stale": frozenset(),
+    "survey_text_prompt": frozenset({"limit"}),
+    "survey_text_too_long": frozenset({"count", "limit"}),
+    "survey_text_empty": frozenset(),
+    "survey_scale_hint": frozenset(),
+    "survey_multi_hint": frozenset(),
+    "survey_thanks": frozenset({"title"}),
+    "survey_invitation": frozenset({"title"}),
+    "survey_invitation_privacy": frozenset({"count"}),
+    "survey_published": frozenset({"title", "count"}),
+    "survey_results_again": frozenset(),
+    "mydata_surveys": frozenset({"titles"}),
+    "mydata_survey_unfinished": frozenset({"title"}),
+    "forgotten_surveys": frozenset(),
+    "chat_no_surveys": frozenset(),
+    # results
+    "survey_result_answered": frozenset({"count"}),
+    "survey_result_mean": frozenset({"mean"}),
+    "survey_result_text_count": frozenset({"count"}),
+    "survey_result_text_withheld": frozenset({"count", "minimum"}),
+    "survey_chart_title": frozenset({"title", "count"}),
+    "survey_chart_empty": frozenset(),
+    # staff
+    "staff_survey_usage": frozenset(),
+    "staff_survey_unknown": frozenset({"id"}),
+    "staff_survey_preview": frozenset({"id", "title", "area", "count"}),
+    **{f"survey_kind_{kind}": frozenset() for kind in ("choice", "multi", "scale", "text")},
+    "staff_survey_started_before": frozenset({"id", "date"}),
+    "staff_survey_opens_later": frozenset({"id", "date"}),
+    "staff_survey_closes_past": frozenset({"id", "date"}),
+    "staff_survey_dropped": frozenset({"id"}),
+    "staff_survey_sending": frozenset({"id", "count"}),
+    "staff_survey_not_started": frozenset({"id"}),
+    **{f"survey_state_{state}": frozenset() for state in ("new", "open", "closed", "published")},
+    "staff_survey_results": frozenset({"title", "state", "count", "invited"}),
+    "staff_survey_already_closed": frozenset({"id"}),
+    "staff_survey_closed": frozenset({"id"}),
+    "staff_survey_published_before": frozenset({"id"}),
+    "staff_survey_publishing": frozenset({"id", "count"}),
+    "staff_surveys_none": frozenset(),
+    "staff_surveys_intro": frozenset(),
+    "staff_surveys_line": frozenset({"id", "title", "area", "state", "count", "invited"}),
+}
+
 
 # Deep-link starts, "Tell a neighbour", staff posters and start counts (bot/core/invitations.py).
 _INVITATIONS: Mapping[str, frozenset[str]] = {
@@ -292,6 +358,7 @@ REQUIRED_TEXTS: Mapping[str, Keys] = _once(
         FEEDBACK: _FEEDBACK,
         INSIGHT: _INSIGHT,
         VISUALS: {**_VISUALS, **_FEEDBACK_VISUALS},
+        SURVEYS: _SURVEYS,
         INVITATIONS: {**_INVITATIONS, **_POSTER},
     }
 )

@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("unsubscribe", "avsluta", "command_unsubscribe"),
     Command("milestones", "tidslinje", "command_milestones"),
     Command("language", "sprak", "command_language"),
+    Command("survey", "enkat", "command_survey"),
     Command("mydata", "minadata", "command_mydata"),
     Command("forget", "glom", "command_forget"),
     Command("ask", "fraga", "command_ask", needs_staff=True),

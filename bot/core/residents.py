@@ -381,6 +381,15 @@ class Residents:
             lines += self.feedback.mydata_lines(data.answers, lang)
         if data.draft is not None:
             lines += ["", self._t("mydata_draft", lang, text=data.draft.text)]
+        if data.surveys:
+            surveys = {s.id: s.title[lang] for s in self._content.current.content.surveys}
+            titles = ", ".join(
+                surveys.get(i, i)
+                if done
+                else self._t("mydata_survey_unfinished", lang, title=surveys.get(i, i))
+                for i, done in data.surveys
+            )
+            lines += ["", self._t("mydata_surveys", lang, titles=titles)]
         lines += ["", self._t("mydata_footer", lang)]
         return lines
 
@@ -397,11 +406,13 @@ class Residents:
         if not caller.private:
             return self._private_only(lang)
         async with self._sessions.begin() as session:
-            await privacy.forget_resident(session, caller.chat_id)
+            erased = await privacy.forget_resident(session, caller.chat_id)
         self._flood.forget(caller.chat_id)
         if self._chosen is not None:
             self._chosen.forget(caller.chat_id)
         log.info("a resident asked to be forgotten; their rows are deleted")
+        if erased.get("survey_participations"):
+            return Reply(f"{self._t('forgotten', lang)} {self._t('forgotten_surveys', lang)}")
         return Reply(self._t("forgotten", lang))
 
     async def prune_questions(self) -> int:

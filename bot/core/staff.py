@@ -20,6 +20,7 @@ from bot.content import Content, Milestone, Texts
 from bot.content.timeline import live_timeline
 from bot.core.insight import Insight
 from bot.core.invitations import STATS_WEEKS, starts_lines
+from bot.core.surveys.stability import database_problems
 from bot.domain import AREAS, Button, Lang, Reply
 from bot.errors import ContentError
 from bot.parsing import whole_number
@@ -346,10 +347,15 @@ class StaffService:
         """/reload: re-read content; invalid content is rejected and the old stays live."""
         if not self.is_staff(actor):
             return self.refuse(lang)
-        try:
-            self._reload()
-        except ContentError as exc:
-            errors = "\n".join(exc.problems[:20])
+        # A survey with answers must keep its questions (bot/core/surveys/stability.py).
+        problems = await database_problems(self._content().directory, self._sessions)
+        if not problems:
+            try:
+                self._reload()
+            except ContentError as exc:
+                problems = exc.problems
+        if problems:
+            errors = "\n".join(problems[:20])
             return Reply(self._t("staff_reload_failed", lang, errors=errors))
         content = self._content()
         if self._delivery is not None:

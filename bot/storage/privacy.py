@@ -15,6 +15,7 @@ from bot.storage.models import (
     Resident,
     SendPermit,
     Subscription,
+    SurveyParticipation,
     Ticket,
     TicketDraft,
     TicketMessage,
@@ -31,6 +32,8 @@ class ResidentData:
     tickets: list[Ticket]
     pending_deliveries: list[Delivery]
     draft: TicketDraft | None = None
+    # (survey id, finished) of each survey taken part in; never the answers.
+    surveys: tuple[tuple[str, bool], ...] = ()
     answers: list[Answer] = field(default_factory=list)  # FAQ answers still open to a vote
 
     @property
@@ -42,6 +45,7 @@ class ResidentData:
             or self.tickets
             or self.pending_deliveries
             or self.draft
+            or self.surveys
             or self.answers
         )
 
@@ -64,10 +68,16 @@ async def resident_data(session: AsyncSession, chat_id: int) -> ResidentData:
         .order_by(Delivery.id)
     )
     draft = await session.get(TicketDraft, chat_id, populate_existing=True)
+    surveys = await session.execute(
+        select(SurveyParticipation.survey_id, SurveyParticipation.completed)
+        .where(SurveyParticipation.chat_id == chat_id)
+        .order_by(SurveyParticipation.survey_id)
+    )
     answers = await session.scalars(
         select(Answer).where(Answer.chat_id == chat_id).order_by(Answer.day, Answer.id)
     )
     return ResidentData(
+        surveys=tuple((survey_id, bool(done)) for survey_id, done in surveys),
         answers=list(answers),
         draft=draft,
         resident=resident,
@@ -93,6 +103,7 @@ async def forget_resident(session: AsyncSession, chat_id: int) -> dict[str, int]
     # Children first, the resident last; then the rows that hold only the chat id for a while
     # (the draft, the flood gate's last minute, the send budget's last seconds).
     for model in (
+        SurveyParticipation,  # that they took part; the anonymous answers stay
         Delivery,
         Answer,
         Question,

@@ -17,10 +17,10 @@ from telegram.ext import (
 
 from bot.core.dialogue import COMMANDS
 from bot.core.feedback import VOTE_PREFIX
-from bot.domain import FORGET_YES
+from bot.domain import FORGET_YES, SURVEY_PREFIX
 from bot.services import Services
 from bot.telegram import feedback as feedback_handlers
-from bot.telegram import handlers, posters, tickets
+from bot.telegram import handlers, posters, surveys, tickets
 from bot.telegram import staff as staff_handlers
 from bot.telegram.commands import set_command_menus
 from bot.telegram.context import CONTEXT_TYPES, BotApplication, BotContext
@@ -134,6 +134,9 @@ def register_handlers(application: BotApplication, services: Services) -> None:
         if command.name in COMMAND_HANDLERS:
             main(CommandHandler((command.name, command.alias), COMMAND_HANDLERS[command.name]))
     main(CommandHandler(("ask", "fraga"), tickets.ask_staff))
+    # /survey is both: staff get subcommands (start, results, ...), everyone else the list.
+    main(CommandHandler(("survey", "enkat"), surveys.survey, filters=staff))
+    main(CommandHandler(("survey", "enkat"), surveys.survey_for_residents, filters=~staff))
 
     # Staff commands: behind the staff filter they act; for anyone else they are refused
     # (not answered as unknown commands). The core checks the staff id again when acting.
@@ -143,6 +146,8 @@ def register_handlers(application: BotApplication, services: Services) -> None:
     for name in tickets.STAFF_COMMANDS:
         main(CommandHandler(name, tickets.STAFF_HANDLERS[name], filters=staff))
         main(CommandHandler(name, tickets.not_staff, filters=~staff))
+    main(CommandHandler("surveys", surveys.surveys, filters=staff))
+    main(CommandHandler("surveys", surveys.not_staff, filters=~staff))
     main(CommandHandler(posters.STAFF_COMMANDS, posters.poster, filters=staff))
     main(CommandHandler(posters.STAFF_COMMANDS, staff_handlers.not_staff, filters=~staff))
 
@@ -153,16 +158,19 @@ def register_handlers(application: BotApplication, services: Services) -> None:
 
     # Buttons with a home of their own, before the resident button handler (which would call
     # them expired): staff Send/Cancel, the ticket buttons, the 👍/👎 under answers, /forget's
-    # confirmation.
+    # confirmation, the survey buttons (staff Send/Cancel before the other staff buttons).
+    main(CallbackQueryHandler(surveys.staff_button, pattern=r"^staff:survey:"))
     main(CallbackQueryHandler(staff_handlers.staff_button, pattern=r"^staff:"))
     main(CallbackQueryHandler(tickets.ticket_button, pattern=r"^ticket:"))
     main(CallbackQueryHandler(feedback_handlers.vote, pattern=rf"^{VOTE_PREFIX}"))
     main(CallbackQueryHandler(handlers.forget_confirmed, pattern=rf"^{FORGET_YES}$"))
+    main(CallbackQueryHandler(surveys.answer_button, pattern=rf"^{SURVEY_PREFIX}"))
 
     # The rest: button presses, free text, then fallbacks. Text comes before the unknown-command
     # catch-all, which must come after every CommandHandler.
     main(CallbackQueryHandler(handlers.button))
-    main(MessageHandler(free_text, handlers.ask))
+    # A text survey question takes the resident's next message; anything else is a question.
+    main(MessageHandler(free_text, surveys.text_answer))
     main(MessageHandler(message & filters.COMMAND, handlers.unknown_command))
     main(MessageHandler(message & ~filters.TEXT, handlers.non_text))
 

@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core.surveys.staff import SEND_PREFIX as SURVEY_SEND
+from bot.core.surveys.staff import SUBCOMMANDS as SURVEY_SUBCOMMANDS
 from bot.telegram.posters import STAFF_COMMANDS as POSTER_COMMANDS
 from bot.telegram.staff import STAFF_COMMANDS
 from bot.telegram.tickets import STAFF_COMMANDS as TICKET_STAFF_COMMANDS
@@ -81,11 +83,16 @@ async def test_every_staff_command_and_button_is_refused_for_a_resident(
         for command in commands:
             reply = await say(emulator, mallory, f"/{command} {ARGUMENTS[command]}".strip())
             assert reply.text == REFUSAL, f"/{command} was not refused"
+        survey = "balltorp-kartlaggning"
+        for action in ("/surveys", *(f"/survey {a} {survey}" for a in SURVEY_SUBCOMMANDS)):
+            reply = await say(emulator, mallory, action)
+            assert reply.text == REFUSAL, f"{action} was not refused"
         # Forged presses in the resident's own chat, and the staff's real buttons replayed.
         own = emulator.last_message(mallory.id)
         presses = [
             (mallory.id, own.message_id, send),
             (mallory.id, own.message_id, drop),
+            (mallory.id, own.message_id, f"{SURVEY_SEND}{survey}"),
             (staff.id, preview.message_id, send),
             (staff.id, preview.message_id, drop),
         ]
@@ -97,7 +104,8 @@ async def test_every_staff_command_and_button_is_refused_for_a_resident(
         assert rows(database, "deliveries") == 0
         assert emulator.count_messages(bystander.id) == 1  # the subscription confirmation
         assert rows(database, "milestones") == 0
-        assert all(m.text in (REFUSAL, own.text) for m in emulator.messages(mallory.id)[-4:])
+        assert rows(database, "surveys") == 0  # no survey started, nobody invited
+        assert all(m.text in (REFUSAL, own.text) for m in emulator.messages(mallory.id)[-5:])
     results.record(
         "access",
         "refused_for_non_staff",

@@ -25,7 +25,9 @@ from bot.storage import (
     subscriber_chat_ids,
 )
 from bot.storage.feedback import GivenAnswer, cast_vote, record_answers
-from bot.storage.models import FloodMessage, SendPermit
+from bot.storage.models import FloodMessage, SendPermit, SurveyParticipation, SurveyRow
+from bot.storage.models import SurveyAnswer as SurveyAnswerRow
+from bot.storage.surveys import Answer, submit_response
 from bot.storage.tickets import save_draft
 
 UTC = dt.UTC
@@ -36,8 +38,12 @@ STAFF_CHAT = -1_001_234_567_890
 
 async def _fill(session: AsyncSession) -> int:
     """Give Anna (and Bo, who must survive) a row in every table that can mention a resident."""
+    session.add(SurveyRow(id="s", area="all", shape="[]", started_at=NOW, invited=2))
+    await session.flush()
     for chat_id in (ANNA, BO):
         await get_or_create_resident(session, chat_id, "sv", now=NOW)
+        session.add(SurveyParticipation(survey_id="s", chat_id=chat_id, completed=True))
+        await submit_response(session, "s", [Answer("q", 0, choice=1)])
         await subscribe(session, chat_id, ["all"], now=NOW)
         await log_question(
             session,
@@ -110,6 +116,7 @@ async def test_mydata_shows_everything_stored(session: AsyncSession) -> None:
     assert [q.text for q in data.questions] == ["När flyttar ni?"]
     assert [t.text for t in data.tickets] == ["Hej personalen"]
     assert len(data.pending_deliveries) == 1  # the notice; the sent broadcast is history
+    assert data.surveys == (("s", True),)  # that she took part, never what she answered
     assert [(a.topic, a.vote) for a in data.answers] == [("move", -1)]
     assert not data.empty
 
@@ -143,6 +150,7 @@ async def test_forget_leaves_no_row_mentioning_the_resident(session: AsyncSessio
         "ticket_drafts": 1,
         "flood_messages": 1,
         "send_permits": 1,
+        "survey_participations": 1,
     }
 
     async with session.begin():
@@ -158,6 +166,8 @@ async def test_forget_leaves_no_row_mentioning_the_resident(session: AsyncSessio
         bo = await resident_data(session, BO)
         assert bo.resident is not None
         assert (len(bo.subscriptions), len(bo.questions), len(bo.tickets)) == (2, 1, 1)
+        # The anonymous answers stay: they never mentioned her.
+        assert await session.scalar(select(func.count()).select_from(SurveyAnswerRow)) == 2
 
 
 async def test_forget_twice_and_forget_a_stranger(session: AsyncSession) -> None:

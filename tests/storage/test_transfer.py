@@ -25,6 +25,10 @@ from bot.storage.models import (
     Resident,
     StartCount,
     Subscription,
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyResponse,
+    SurveyRow,
     Ticket,
     TicketDraft,
     TicketMessage,
@@ -207,6 +211,37 @@ async def fill(engine: AsyncEngine) -> None:
         (TicketDraft, [{"chat_id": 7001, "text": "Var parkerar man?", "noted_at": later}]),
         (LostMessage, [{"day": "2027-01-10", "reason": "rate_limited", "count": 2}]),
         (
+            SurveyRow,
+            [
+                {
+                    "id": "trygghet",
+                    "area": "balltorp",
+                    "shape": '[["safe", "choice", 2]]',
+                    "started_at": T0,
+                    "invited": 2,
+                    "closed_at": later,
+                }
+            ],
+        ),
+        (
+            SurveyParticipation,
+            [{"survey_id": "trygghet", "chat_id": 7001, "completed": True, "draft": None}],
+        ),
+        (SurveyResponse, [{"id": "ab" * 16, "survey_id": "trygghet"}]),
+        (
+            SurveyAnswer,
+            [
+                {
+                    "response_id": "ab" * 16,
+                    "question_id": "safe",
+                    "seq": 0,
+                    "survey_id": "trygghet",
+                    "choice": 1,
+                    "text": "Mer ljus, tack 🙂",
+                }
+            ],
+        ),
+        (
             StartCount,
             [
                 {
@@ -275,7 +310,8 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(
         await upgrade(postgres.url)
         use_database(monkeypatch, postgres.plain_url)
         assert await omradesbot("import", str(first_file)) == 0
-        assert "imported 20 rows" in capsys.readouterr().out
+        # 20 rows (issues 16 and 17 among them), 4 survey rows (issue 18).
+        assert "imported 24 rows" in capsys.readouterr().out
         assert await snapshot(postgres.plain_url) == original
         # The id sequences moved past the imported ids: the bot can go on inserting.
         pg_engine = create_engine(postgres.plain_url)
