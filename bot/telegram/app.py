@@ -90,12 +90,18 @@ def build_application(services: Services, *, polling: bool = True) -> BotApplica
     return application
 
 
+# How often start-up retries a Bot API call that failed on the network or on Telegram's side
+# (a dropped connection, a 502, a timeout), about a second apart: a hiccup while the bot is
+# deployed must not stop it before its first update. A wrong token is never retried.
+START_UP_RETRIES = 10
+
+
 def run_polling(application: BotApplication) -> None:
     """Answer updates by long polling until SIGINT/SIGTERM; start-up errors propagate."""
     # PTB runs on the current event loop and closes it when polling ends.
     asyncio.set_event_loop(new_event_loop())
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=START_UP_RETRIES)
     finally:
         asyncio.set_event_loop(None)
 

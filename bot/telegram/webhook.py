@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hmac
 import json
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.health import Role, check_readiness, liveness
 from bot.services import Services
-from bot.telegram.app import ALLOWED_UPDATES
+from bot.telegram.app import ALLOWED_UPDATES, START_UP_RETRIES
 from bot.telegram.context import BotApplication
 from bot.telegram.loop import new_event_loop
 
@@ -116,6 +118,28 @@ def build_web_app(
     return web_app
 
 
+async def with_start_up_retries(call: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run a start-up Bot API call, retrying a network or server failure (and a 429 after its
+    `retry_after`) up to START_UP_RETRIES times, as PTB's polling does for its own start-up."""
+    for attempt in range(START_UP_RETRIES + 1):
+        try:
+            await call()
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            delay = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+            error: Exception = exc
+        except BadRequest:
+            raise  # a request Telegram refuses as such is not retried
+        except NetworkError as exc:  # also TimedOut
+            delay, error = 1.0, exc
+        else:
+            return
+        if attempt == START_UP_RETRIES:
+            raise error
+        log.warning("start-up: %s failed (%s); trying again in %.0f s", what, error, delay)
+        await asyncio.sleep(delay)
+
+
 async def serve_webhook(application: BotApplication, stop: asyncio.Event) -> None:
     """Start the bot, listen, register the webhook, and run until `stop` is set.
 
@@ -125,7 +149,7 @@ async def serve_webhook(application: BotApplication, stop: asyncio.Event) -> Non
     """
     services = application.bot_data.services
     config = WebhookConfig.from_settings(services.settings)
-    await application.initialize()
+    await with_start_up_retries(application.initialize, "connecting to the Bot API (getMe)")
     runner: web.AppRunner | None = None
     try:
         if application.post_init is not None:
@@ -137,8 +161,11 @@ async def serve_webhook(application: BotApplication, stop: asyncio.Event) -> Non
         )
         await runner.setup()
         await web.TCPSite(runner, config.host, config.port).start()
-        await application.bot.set_webhook(
-            url=config.url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
+        await with_start_up_retries(
+            lambda: application.bot.set_webhook(
+                url=config.url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
+            ),
+            "registering the webhook (setWebhook)",
         )
         log.info(
             "webhook mode: listening on %s:%d%s for %s",

@@ -55,6 +55,36 @@ async def webhook_bot(emulator: BotApiEmulator, settings: Settings) -> AsyncIter
             await server
 
 
+async def test_start_up_retries_a_dropped_get_me_and_a_failing_set_webhook(
+    emulator: BotApiEmulator, settings: Settings
+) -> None:
+    # A hiccup of the network or of Telegram while the process starts (a deploy behind a load
+    # balancer) costs a retry, not the process.
+    emulator.script_faults("drop", count=1, methods=["getMe"])
+    emulator.script_faults("502", count=1, methods=["setWebhook"])
+    port = free_port()
+    settings = dataclasses.replace(
+        settings, webhook_url=PUBLIC_URL, webhook_secret=Secret(SECRET), listen_port=port
+    )
+    application = build_application(build_services(settings), polling=False)
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve_webhook(application, stop))
+    try:
+        await emulator.wait_until(lambda: emulator.webhook.url == PUBLIC_URL, timeout=15)
+        resident = Resident(emulator, emulator.user(7402, language_code="en"))
+        await emulator.send_text(resident.user, "/start")
+        (update,) = take_updates(emulator)
+        async with aiohttp.ClientSession() as http:
+            assert await post_update(http, port, update) == 200
+        (welcome,) = await emulator.wait_for_messages(resident.chat_id, 1)
+        assert "/forget" in welcome.content
+    finally:
+        stop.set()
+        await server
+    faulted = sorted((r.method, r.fault) for r in emulator.request_log if r.fault)
+    assert [method.lower() for method, _ in faulted] == ["getme", "setwebhook"], faulted
+
+
 async def test_updates_posted_with_the_secret_are_answered(
     emulator: BotApiEmulator, webhook_bot: WebhookBot
 ) -> None:

@@ -204,3 +204,29 @@ async def test_a_locked_sqlite_database_gets_an_apology_and_the_outbox_resumes(
             "bot_exit_code": returncode,
         },
     )
+
+
+async def test_start_up_rides_out_a_bot_api_that_drops_its_first_calls(
+    tmp_path: Path, emulator: BotApiEmulator, content: Content
+) -> None:
+    # The first calls a starting bot makes (getMe, deleteWebhook) meet dropped connections and
+    # a 502, as when Telegram or the network hiccups during a deploy: the bot retries them and
+    # serves, instead of exiting before its first poll.
+    emulator.script_faults("drop", count=2, methods=["getMe"])
+    emulator.script_faults("drop", count=1, methods=["deleteWebhook"])
+    emulator.script_faults("502", count=1, methods=["deleteWebhook"])
+    question = content.faq[0].questions["sv"][0]
+    answer = ContentBundle.build(content).dialogue.answer(question, "sv").text
+    resident = emulator.user(2_200_000, language_code="sv")
+    log = tmp_path / "bot.log"
+    bot = await start_bot_process(emulator, f"sqlite:///{tmp_path / 'bot.db'}", log=log)
+    try:
+        (reply,) = await emulator.send_and_wait(resident, question, timeout=60)
+        assert reply.text == answer
+        assert bot.returncode is None
+    finally:
+        bot.terminate()
+        returncode = await bot.wait()
+    assert returncode == 0, log.read_text(encoding="utf-8")[-2000:]
+    faulted = [(r.method, r.fault) for r in emulator.request_log if r.fault]
+    assert len(faulted) == 4, faulted
