@@ -261,7 +261,8 @@ def run_check_content(args: argparse.Namespace) -> int:
             print(
                 f"content OK: {len(content.faq)} FAQ entries, {len(content.smalltalk)} small-talk, "
                 f"{len(content.milestones)} milestones, {len(content.texts.strings)} texts, "
-                f"{len(content.examples)} examples, {len(content.surveys)} surveys in {directory}/"
+                f"{len(content.examples)} examples, {len(content.surveys)} "
+                f"survey{'' if len(content.surveys) == 1 else 's'} in {directory}/"
             )
             print(_check_matcher(content))
             return EXIT_OK
