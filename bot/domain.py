@@ -124,6 +124,30 @@ def split_at_length(text: str, limit: int) -> tuple[str, str]:
 Buttons = tuple[tuple[Button, ...], ...]
 
 
+def chunk_lines(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Join lines into as few texts of at most `limit` UTF-16 units (Telegram's measure); a line
+    longer than a message is split rather than lost. No lines, no texts."""
+    chunks: list[str] = []
+    current = ""
+    for whole in lines:
+        line = whole
+        while telegram_length(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            head, line = split_at_length(line, limit)
+            chunks.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if telegram_length(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def language_from_telegram(code: str | None) -> Lang:
     """Swedish unless Telegram says the resident's app speaks English."""
     return "en" if code and code.lower().startswith("en") else DEFAULT_LANG

@@ -28,7 +28,6 @@ from bot.domain import (
     FORGET_NO,
     LANG_PREFIX,
     LANGUAGES,
-    MAX_TEXT,
     MENU_SUBSCRIBE,
     MENU_TIMELINE,
     SUB_PREFIX,
@@ -37,8 +36,7 @@ from bot.domain import (
     Caller,
     Lang,
     Reply,
-    split_at_length,
-    telegram_length,
+    chunk_lines,
 )
 from bot.matching.normalise import fold
 from bot.storage import privacy, questions
@@ -345,7 +343,7 @@ class Residents:
             data = await privacy.resident_data(session, caller.chat_id)
         if data.empty:
             return (Reply(self._t("mydata_nothing", lang)),)
-        return tuple(Reply(chunk) for chunk in _chunks(self._describe(data, lang)))
+        return tuple(Reply(chunk) for chunk in chunk_lines(self._describe(data, lang)))
 
     def _describe(self, data: privacy.ResidentData, lang: Lang) -> list[str]:
         zone = self._clock().tzinfo
@@ -455,27 +453,3 @@ class Residents:
 
 def _areas(areas: list[str]) -> list[Area]:
     return [a for a in AREAS if a in areas]
-
-
-def _chunks(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
-    """Join lines into as few texts of at most `limit` UTF-16 units (Telegram's measure)."""
-    chunks: list[str] = []
-    current = ""
-    for whole in lines:
-        line = whole
-        # A line longer than a message (never in practice) is split rather than lost.
-        while telegram_length(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            head, line = split_at_length(line, limit)
-            chunks.append(head)
-        candidate = f"{current}\n{line}" if current else line
-        if telegram_length(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks

@@ -7,8 +7,7 @@ limit and was refused with "message is too long".
 
 from __future__ import annotations
 
-from bot.core.residents import _chunks
-from bot.domain import MAX_TEXT, Reply, split_at_length, telegram_length
+from bot.domain import MAX_TEXT, Reply, chunk_lines, split_at_length, telegram_length
 from tools.emulator import utf16_len
 
 EMOJI = "\U0001f600"  # two UTF-16 units
@@ -28,7 +27,7 @@ def test_a_reply_at_the_limit_is_kept_whole() -> None:
 
 def test_mydata_chunks_of_emoji_questions_each_fit_one_message() -> None:
     lines = [EMOJI * 1000 for _ in range(6)] + ["x" * 5000]
-    chunks = _chunks(lines)
+    chunks = chunk_lines(lines)
     assert all(utf16_len(chunk) <= MAX_TEXT for chunk in chunks)
     assert "".join(chunks).replace("\n", "") == "".join(lines)
 

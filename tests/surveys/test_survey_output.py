@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
 from bot.content import Content
-from bot.core.surveys.results import chunk_lines
-from bot.domain import MAX_TEXT, telegram_length
+from bot.domain import MAX_TEXT, chunk_lines, telegram_length
 from bot.storage.models import SurveyRow
 from bot.storage.surveys import Answer, Tally, submit_response
 from bot.visuals.png import WIDTH_PX, png_dimensions

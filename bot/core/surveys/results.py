@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.content import Texts
 from bot.content.surveys import SCALE, Survey, SurveyQuestion
-from bot.domain import MAX_TEXT, Lang, split_at_length, telegram_length
+from bot.domain import Lang
 from bot.storage.surveys import Tally
 
 MIN_RESPONDENTS_FOR_TEXT = 5
@@ -118,24 +118,3 @@ def result_lines(
             lines.append(texts.get("survey_result_mean", lang, mean=_number(result.mean, lang)))
         lines.append(texts.get("survey_result_answered", lang, count=result.answered))
     return lines
-
-
-def chunk_lines(lines: list[str], limit: int = MAX_TEXT) -> list[str]:
-    """Lines joined into as few texts of at most `limit` UTF-16 units (Telegram's measure)."""
-    chunks: list[str] = []
-    current = ""
-    for whole in lines:
-        line = whole
-        while telegram_length(line) > limit:  # one very long answer: split, never lost
-            if current:
-                chunks.append(current)
-                current = ""
-            head, line = split_at_length(line, limit)
-            chunks.append(head)
-        candidate = f"{current}\n{line}" if current else line
-        if telegram_length(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    return [*chunks, current] if current or not chunks else chunks

@@ -16,9 +16,9 @@ from bot.content import Content
 from bot.content.surveys import Survey
 from bot.core.staff import DeliveryControl
 from bot.core.surveys.flow import survey_state
-from bot.core.surveys.results import chunk_lines, option_labels, result_lines
+from bot.core.surveys.results import option_labels, result_lines
 from bot.core.surveys.stability import shape_of
-from bot.domain import Button, Lang, Reply
+from bot.domain import Button, Lang, Reply, chunk_lines
 from bot.storage import surveys as store
 from bot.storage.residents import subscriber_count
 
