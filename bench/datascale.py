@@ -60,10 +60,10 @@ def subscriptions(count: int) -> Iterator[tuple[int, int, str, bool, dt.datetime
 
 
 def questions(
-    count: int, topics: list[str]
+    count: int, topics: list[str], askers: int = ASKERS
 ) -> Iterator[tuple[int, int, dt.datetime, str, str, str | None, float, bool]]:
     """(id, chat_id, asked_at, text, language, topic, score, answered), spread evenly over the
-    retention period, about three in four answered."""
+    retention period, about three in four answered, asked by the first `askers` residents."""
     rng = random.Random(7)
     span = RETENTION_DAYS * 86_400
     for number in range(1, count + 1):
@@ -71,7 +71,7 @@ def questions(
         topic = rng.choice(topics) if answered else None
         yield (
             number,
-            1 + number % ASKERS,
+            1 + number % askers,
             NOW - dt.timedelta(seconds=rng.random() * span),
             "När startar områdesarbetet i Balltorp?",
             "sv",
@@ -113,7 +113,7 @@ def fill_sqlite(path: Path, subscribers: int, logged: int, topics: list[str]) ->
             "VALUES (?, ?, ?, ?, ?)",
             ((i, c, area, act, fix(at)) for i, c, area, act, at in subscriptions(subscribers)),
         )
-        for batch in _batches(questions(logged, topics)):
+        for batch in _batches(questions(logged, topics, min(ASKERS, subscribers))):
             connection.executemany(
                 "INSERT INTO questions (id, chat_id, asked_at, text, language, topic, score, "
                 "answered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -140,7 +140,7 @@ async def fill_postgres(
         records=subscriptions(subscribers),
         columns=["id", "chat_id", "area", "active", "created_at"],
     )
-    for batch in _batches(questions(logged, topics)):
+    for batch in _batches(questions(logged, topics, min(ASKERS, subscribers))):
         await connection.copy_records_to_table(
             "questions",
             schema_name=schema,
