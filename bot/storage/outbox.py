@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import utcnow
@@ -130,12 +130,27 @@ async def enqueue_for_area(
     now = now or utcnow()
     if not await _mark_queued(session, broadcast):
         return None
-    columns = Delivery.__table__.c
     recipients = subscribers_of(broadcast.area).subquery()
+    return await queue_deliveries(
+        session, broadcast.id, select(recipients.c.chat_id, recipients.c.language), now=now
+    )
+
+
+async def queue_deliveries(
+    session: AsyncSession,
+    broadcast_id: int,
+    recipients: Select[int, Language],
+    *,
+    now: dt.datetime,
+) -> int:
+    """One pending delivery of `broadcast_id` per (chat_id, language) row that `recipients`
+    selects, in one INSERT ... SELECT (the database writes the rows); how many."""
+    columns = Delivery.__table__.c
+    source = recipients.subquery()
     rows = select(
-        literal(broadcast.id, columns.broadcast_id.type),
-        recipients.c.chat_id,
-        recipients.c.language,
+        literal(broadcast_id, columns.broadcast_id.type),
+        source.c[0],
+        source.c[1],
         literal("pending", columns.status.type),
         literal(0, columns.attempts.type),
         literal(now, columns.next_attempt_at.type),

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -23,7 +23,7 @@ from bot.storage.models import (
     SurveyResponse,
     SurveyRow,
 )
-from bot.storage.outbox import enqueue_for_area
+from bot.storage.outbox import enqueue_for_area, queue_deliveries
 
 # Pushes of a survey carry `survey:<id>:invite` or `survey:<id>:results` as their dedupe key:
 # each goes out once, and the sender knows from it which buttons go under the message.
@@ -137,32 +137,12 @@ async def publish_results(
     )
     session.add(broadcast)
     await session.flush()
-    columns = Delivery.__table__.c
-    invited = select(
-        literal(broadcast.id, columns.broadcast_id.type),
-        Delivery.chat_id,
-        Delivery.language,
-        literal("pending", columns.status.type),
-        literal(0, columns.attempts.type),
-        literal(now, columns.next_attempt_at.type),
-        literal(now, columns.updated_at.type),
-    ).where(Delivery.broadcast_id == invitation.id, Delivery.status == "sent")
-    result = await session.execute(
-        insert(Delivery).from_select(
-            [
-                "broadcast_id",
-                "chat_id",
-                "language",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "updated_at",
-            ],
-            invited,
-        )
+    invited = select(Delivery.chat_id, Delivery.language).where(
+        Delivery.broadcast_id == invitation.id, Delivery.status == "sent"
     )
+    queued = await queue_deliveries(session, broadcast.id, invited, now=now)
     row.published_at = now
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return queued
 
 
 async def published_summary(session: AsyncSession, survey_id: str, lang: str) -> str | None:
