@@ -226,14 +226,16 @@ async def submit_response(session: AsyncSession, survey_id: str, answers: Sequen
     return response_id
 
 
-async def drop_unfinished_drafts(session: AsyncSession, survey_id: str) -> None:
-    """A closed survey's answers in progress can never be sent: erase them (they hold a chat id).
+async def close_survey(session: AsyncSession, row: SurveyRow, now: dt.datetime) -> None:
+    """Close the survey: no more answers are taken, and its answers in progress, which can never
+    be sent, are erased (they hold a chat id).
 
     The participation rows stay, so /mydata still says the resident began the survey.
     """
+    row.closed_at = now
     await session.execute(
         update(SurveyParticipation)
-        .where(SurveyParticipation.survey_id == survey_id, SurveyParticipation.completed.is_(False))
+        .where(SurveyParticipation.survey_id == row.id, SurveyParticipation.completed.is_(False))
         .values(draft=None)
     )
 

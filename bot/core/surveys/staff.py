@@ -230,8 +230,7 @@ class SurveyStaff:
                 return Reply(self._t("staff_survey_not_started", lang, id=survey.id))
             if survey_state(survey, row, self._clock().date()) == "closed":
                 return Reply(self._t("staff_survey_already_closed", lang, id=survey.id))
-            row.closed_at = self._clock()
-            await store.drop_unfinished_drafts(session, survey.id)
+            await store.close_survey(session, row, self._clock())
         return Reply(self._t("staff_survey_closed", lang, id=survey.id))
 
     async def publish(self, actor: int, chat_id: int, survey_id: str, lang: Lang) -> Reply:
@@ -249,8 +248,7 @@ class SurveyStaff:
                 return Reply(self._t("staff_survey_published_before", lang, id=survey.id))
             now = self._clock()
             if row.closed_at is None:
-                row.closed_at = now
-                await store.drop_unfinished_drafts(session, survey.id)
+                await store.close_survey(session, row, now)
             tally = await store.tally(session, survey.id)
             summary = (self.summary(survey, tally, "sv"), self.summary(survey, tally, "en"))
             count = await store.publish_results(
