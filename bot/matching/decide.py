@@ -28,6 +28,8 @@ from bot.matching.store import ModelStore
 from bot.matching.vectorise import CONTENT_PREFIX, Features, Featuriser, Vector
 from bot.matching.verdict import (
     ANSWER_THRESHOLD,
+    LEAD_RATIO,
+    LEAD_THRESHOLD,
     MAX_SUGGESTIONS,
     OFF_TOPIC_CEILING,
     RELATED_SHARE,
@@ -85,11 +87,13 @@ class Matcher:
         self._greetings = frozenset(
             phrase for phrase, talk in self._smalltalk.items() if talk in _DROPPABLE_TALK
         )
-        # The places of the move and the municipality (faq.yaml `vocabulary`): where, not what.
-        # A message naming only them ("Balltorp?") asks nothing an answer could be sure of.
+        # The places of the move, the municipality and the other areas (faq.yaml `vocabulary`):
+        # where, not what. A message naming only them ("Balltorp?", "Åby") asks nothing an answer
+        # could be sure of.
         self._places = frozenset(
             "w:" + stem(fold(word), lang)
-            for word in content.vocabulary.get("setting", ())
+            for role in ("setting", "places")
+            for word in content.vocabulary.get(role, ())
             for lang in LANGUAGES
         )
         self._question_words = frozenset(
@@ -159,7 +163,9 @@ class Matcher:
         best = ranked[0]
         likely = float(topics[best])
         found = Decision(None, 0.0, probabilities=probabilities, vector=vector)
-        if likely >= ANSWER_THRESHOLD and likely > off and off <= OFF_TOPIC_CEILING:
+        runner_up = max(float(topics[ranked[1]]) if len(ranked) > 1 else 0.0, off)
+        leads = likely >= LEAD_THRESHOLD and likely >= LEAD_RATIO * runner_up
+        if (likely >= ANSWER_THRESHOLD or leads) and likely > off and off <= OFF_TOPIC_CEILING:
             if self._asks_something(features):
                 why = "the best topic is likely enough"
                 return replace(found, topic=self.ids[best], score=round(likely, 4), why=why)
