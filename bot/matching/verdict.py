@@ -12,7 +12,11 @@ from bot.domain import Lang
 # behind "off-topic" is only offered beside "I don't know" as the related topic, when it holds
 # RELATED_SHARE of what the topics together got and at least RELATED_THRESHOLD. Chosen on the
 # examples' cross-validation and the regression sets (docs/answering.md).
+# A topic below ANSWER_THRESHOLD but from LEAD_THRESHOLD on is answered too when it clearly
+# leads: LEAD_RATIO times the next topic and off-topic. "Did you mean" is kept for real ties.
 ANSWER_THRESHOLD = 0.35
+LEAD_THRESHOLD = 0.25
+LEAD_RATIO = 1.5
 OFF_TOPIC_CEILING = 0.3
 SUGGEST_THRESHOLD = 0.15
 RELATED_THRESHOLD = 0.01
