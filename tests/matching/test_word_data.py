@@ -62,12 +62,12 @@ def test_a_synonym_is_a_content_change(tmp_path: Path) -> None:
     """A resident's word the FAQ never uses: unknown until an editor adds it to faq.yaml."""
     content_dir = tmp_path / "content"
     shutil.copytree(ROOT / "content", content_dir)
-    question = "vad händer i kvarnbyn"  # a made-up local nickname for Kållered
+    question = "vad händer i gläntan"  # a made-up local nickname for Kållered
     before = Matcher(load_content(content_dir)).match(question, "sv")
     assert before.topic is None
     faq = content_dir / "faq.yaml"
     text = faq.read_text(encoding="utf-8")
-    text = text.replace("synonyms:\n", "synonyms:\n  - {means: Kållered, words: [kvarnbyn]}\n", 1)
+    text = text.replace("synonyms:\n", "synonyms:\n  - {means: Kållered, words: [gläntan]}\n", 1)
     faq.write_text(text, encoding="utf-8")
     after = Matcher(load_content(content_dir)).match(question, "sv")
     assert after.topic == "kallered_now"
