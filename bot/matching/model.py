@@ -1,15 +1,15 @@
 """Stage 3, model: a softmax (multinomial logistic) regression learned from the examples.
 
-One class per FAQ entry and one for "off-topic". Trained with numpy alone: full-batch Adam on the
-mean cross-entropy with an L2 penalty, over sparse tf-idf rows (vectorise.py). About 2,600
-examples and 15,000 features train in a few tenths of a second; answering is one small
-matrix product. Pure: no I/O.
+One class per FAQ entry and one for "off-topic". Trained with full-batch Adam on the mean
+cross-entropy with an L2 penalty, over sparse tf-idf rows (vectorise.py) held in a scipy sparse
+matrix. About 6,000 examples and 21,000 features train in under half a second; answering is
+one small numpy product. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,46 +21,20 @@ LEARNING_RATE = 0.5
 _BETAS = (0.9, 0.999)
 
 
-@dataclass(frozen=True)
-class Rows:
-    """Sparse rows (CSR) with the column order needed to multiply by their transpose."""
+def _rows(vectors: Sequence[Vector], width: int) -> Any:
+    """The vectors as one sparse (CSR) matrix. scipy is imported here, not at module level:
+    answering with a kept model never needs it (start-up stays fast)."""
+    from scipy.sparse import csr_matrix  # noqa: PLC0415
 
-    indptr: np.ndarray
-    columns: np.ndarray
-    values: np.ndarray
-    rows: np.ndarray  # the row of every stored value
-    by_column: np.ndarray  # stored values ordered by column
-    column_ids: np.ndarray  # the columns present, ascending
-    column_starts: np.ndarray  # where each present column begins in by_column order
-
-    @classmethod
-    def of(cls, vectors: Sequence[Vector]) -> Rows:
-        lengths = np.array([len(v.indices) for v in vectors], np.int64)
-        columns = np.concatenate([v.indices for v in vectors])
-        order = np.argsort(columns, kind="stable")
-        column_ids, column_starts = np.unique(columns[order], return_index=True)
-        return cls(
-            indptr=np.concatenate([[0], np.cumsum(lengths)]),
-            columns=columns,
-            values=np.concatenate([v.values for v in vectors]).astype(np.float32),
-            rows=np.repeat(np.arange(len(vectors)), lengths),
-            by_column=order,
-            column_ids=column_ids,
-            column_starts=column_starts,
-        )
-
-    def times(self, weights: np.ndarray) -> np.ndarray:
-        """rows @ weights (every row has at least one value)."""
-        products = weights[self.columns] * self.values[:, None]
-        return np.add.reduceat(products, self.indptr[:-1], axis=0)
-
-    def transposed_times(self, gradient: np.ndarray, width: int) -> np.ndarray:
-        """rows.T @ gradient, as a (width, classes) array."""
-        order = self.by_column
-        products = gradient[self.rows[order]] * self.values[order, None]
-        out = np.zeros((width, gradient.shape[1]), np.float32)
-        out[self.column_ids] = np.add.reduceat(products, self.column_starts, axis=0)
-        return out
+    lengths = np.array([len(v.indices) for v in vectors], np.int64)
+    return csr_matrix(
+        (
+            np.concatenate([v.values for v in vectors]).astype(np.float32),
+            np.concatenate([v.indices for v in vectors]),
+            np.concatenate([[0], np.cumsum(lengths)]),
+        ),
+        shape=(len(vectors), width),
+    )
 
 
 def _adam(
@@ -106,7 +80,8 @@ class Model:
         bias = np.zeros(classes, np.float32)
         if not vectors:
             return cls(weights, bias)
-        rows = Rows.of(vectors)
+        rows = _rows(vectors, width)
+        columns = rows.T.tocsr()  # rows.T @ x is faster from its own CSR form
         count = len(vectors)
         target = np.zeros((count, classes), np.float32)
         target[np.arange(count), np.asarray(labels)] = 1.0
@@ -114,8 +89,8 @@ class Model:
         moments = (np.zeros_like(weights), np.zeros_like(weights))
         bias_moments = (np.zeros_like(bias), np.zeros_like(bias))
         for step in range(1, iterations + 1):
-            error = (softmax(rows.times(weights) + bias) - target) / np.float32(count)
-            gradient = rows.transposed_times(error, width) + penalty * weights
+            error = (softmax(rows @ weights + bias) - target) / np.float32(count)
+            gradient = columns @ error + penalty * weights
             _adam(weights, gradient, moments, step)
             _adam(bias, error.sum(axis=0), bias_moments, step)
         return cls(weights, bias)
