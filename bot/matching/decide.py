@@ -251,10 +251,17 @@ class Matcher:
         if len(pieces) < 2:
             return []
         found: list[str] = []
+        read: set[str] = set()
         for piece in pieces:
+            key = fold(piece)
+            if key in read:
+                continue  # a question asked again (a wall of one question) is decided once
+            read.add(key)
             topic = self.decide(self.featuriser.features(piece, lang)).topic
             if topic is not None and topic not in found:
                 found.append(topic)
+                if len(found) == MAX_TOPICS:
+                    break  # a reply answers no more
         return found
 
     # --- small talk -------------------------------------------------------------------------

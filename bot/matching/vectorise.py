@@ -8,10 +8,10 @@ Features of a piece of text, after normalise.py (folding, shorthand, synonyms, p
              å/ä/ö, an unknown inflection or a compound still shares most of them;
 - `q:kind`   a question word's kind (when, why, who ...); `m:mark` the normaliser's marks: the
              past tense, the kind of information a question demands (contact, money, hours ...);
-- `u:unknown` how many content words no example uses: usually the real subject of a question the
-             article cannot answer ("apoteket", "simhallen"). While training, a word no other
+- `u:unknown` the share of content words no example uses: usually the real subject of a question
+             the article cannot answer ("apoteket", "simhallen"). While training, a word no other
              example uses counts, so the model learns what such a word says.
-             (`k:stem` marks each content word for this count; it is no feature itself.)
+             (`k:stem` marks each content word for this share; it is no feature itself.)
 A message of several sentences is read with its questions at full weight and its context
 (background, feelings) at CONTEXT_WEIGHT: the same reading for training examples and residents.
 """
@@ -35,20 +35,25 @@ _MIN_GRAM_WORD = 3  # shorter words are matched whole, never by pieces
 Features = dict[str, float]
 CONTENT_PREFIX = "k:"  # marks a content word (for the unknown-word count), never a feature
 UNKNOWN = "u:unknown"
+UNKNOWN_SCALE = 4.0  # the unknown share's weight, beside the counts of other features
 
 
 def with_unknown(features: Features, known: Callable[[str], bool]) -> Features:
-    """`features` with the content-word marks replaced by the count of those not `known`."""
+    """`features` with the content-word marks replaced by the share of them not `known`.
+
+    A share, not a count: one unknown word is most of a three-word question ("vart lämnar man
+    pantburkar": its subject) but a small part of a long message's background."""
     found: Features = {}
-    unknown = 0.0
+    unknown = total = 0.0
     for key, value in features.items():
         if key.startswith(CONTENT_PREFIX):
+            total += value
             if not known(key[len(CONTENT_PREFIX) :]):
                 unknown += value
         else:
             found[key] = value
     if unknown:
-        found[UNKNOWN] = unknown
+        found[UNKNOWN] = UNKNOWN_SCALE * unknown / total
     return found
 
 
