@@ -25,8 +25,10 @@ SETS = {
     # heldout9 98.6/95.0, heldout11 98.2/100. Round 4 (more examples, never these sets):
     # heldout5-hard 100/100, heldout5-plain 100/100, heldout8 100/100, heldout9 100/100,
     # heldout11 100/100; heldout2 100/92.0, heldout4 98.6/96.4, heldout6 97.4/100 unchanged.
+    # Round 5 (more examples, never these sets): heldout2 100/96.0, heldout4 98.6/100,
+    # heldout5-hard 97.8/100 (one case lost); the others unchanged.
     "faq-heldout.yaml": TARGET,
-    "faq-heldout2.yaml": ("0.96", "0.92"),
+    "faq-heldout2.yaml": TARGET,
     "faq-heldout3.yaml": TARGET,
     "faq-heldout4.yaml": TARGET,
     "faq-heldout5-plain.yaml": TARGET,
@@ -40,9 +42,10 @@ SETS = {
     # Written for issue 13 by sessions that never saw content/ or the code. First honest
     # scores: learners 50.0/100 and fragments 68.8/95.0 (old engine), 75.0/95.0 and 68.8/95.0
     # (round 1, before tuning on them); round 1 final 76.7/95.0 and 82.8/95.0; round 2
-    # 91.7/95.0 and 92.2/100; round 3 93.3/95.0 and 92.2/100; round 4 93.3/100 and 92.2/100.
-    "project-learners.yaml": ("0.933", "1.0"),
-    "project-fragments.yaml": ("0.921", "1.0"),
+    # 91.7/95.0 and 92.2/100; round 3 93.3/95.0 and 92.2/100; round 4 93.3/100 and 92.2/100;
+    # round 5 95.0/100 and 93.75/100.
+    "project-learners.yaml": ("0.95", "1.0"),
+    "project-fragments.yaml": ("0.9375", "1.0"),
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
@@ -92,7 +95,7 @@ def test_every_set_in_tests_data_is_scored() -> None:
 
 @needs_shared
 def test_long_contextual_messages_hold_their_floor() -> None:
-    # First honest score 10.0/100 on the old engine; round 1 60.0/95.0; rounds 2-4 88.6/100.
+    # First honest score 10.0/100 on the old engine; round 1 60.0/95.0; rounds 2-5 88.6/100.
     run = score(
         SHARED_EVAL / "faq-dev-long.yaml", "--min-ontopic", "0.885", "--min-offtopic", "1.0"
     )
