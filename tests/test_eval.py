@@ -95,8 +95,9 @@ def test_every_set_in_tests_data_is_scored() -> None:
 
 @needs_shared
 def test_long_contextual_messages_hold_their_floor() -> None:
-    # First honest score 10.0/100 on the old engine; round 1 60.0/95.0; rounds 2-5 88.6/100.
+    # First honest score 10.0/100 on the old engine; round 1 60.0/95.0; rounds 2-4 88.6/100;
+    # round 5 92.9/100 (a tuning set by now: the long-message rule was chosen on it).
     run = score(
-        SHARED_EVAL / "faq-dev-long.yaml", "--min-ontopic", "0.885", "--min-offtopic", "1.0"
+        SHARED_EVAL / "faq-dev-long.yaml", "--min-ontopic", "0.928", "--min-offtopic", "1.0"
     )
     assert run.returncode == 0, run.stdout + run.stderr

@@ -42,7 +42,7 @@ from bot.matching.verdict import (
 MAX_TEXT = 1000  # characters read; a resident's question is never longer
 MAX_TOPICS = 3  # answers to one message of several questions
 _HELD = round(ANSWER_THRESHOLD * 0.95, 4)  # the highest score of a message not answered
-_LONG = 3  # sentences (greetings aside) from which a message is long
+_LONG = 2  # sentences (greetings aside) from which a message is long
 _LONG_OFF_TOPIC_ODDS = 0.5
 # Small talk a long message may open or close with; it is dropped from the reading.
 _DROPPABLE_TALK = frozenset({"greeting", "thanks", "goodbye"})
@@ -84,6 +84,9 @@ class Matcher:
                 for phrase in talk.questions[lang]:
                     self._smalltalk.setdefault(fold(phrase), talk.id)
         self._smalltalk_list = tuple(self._smalltalk)
+        self._thanks = frozenset(
+            phrase for phrase, talk in self._smalltalk.items() if talk == "thanks"
+        )
         self._greetings = frozenset(
             phrase for phrase, talk in self._smalltalk.items() if talk in _DROPPABLE_TALK
         )
@@ -129,7 +132,7 @@ class Matcher:
 
     def segments(self, text: str) -> list[Segment]:
         """The message's sentences with their roles (question, context, greeting)."""
-        return segment(text[:MAX_TEXT], self.normaliser, self._greetings)
+        return segment(text[:MAX_TEXT], self.normaliser, self._greetings, self._thanks)
 
     def _example(self, example: Example) -> Features:
         lang: Lang = "en" if example.lang == "en" else "sv"
@@ -139,8 +142,12 @@ class Matcher:
         """The features of a message, its sentences, and how it was read."""
         parts = self.segments(text)
         questions = [part for part in parts if part.role == QUESTION]
-        if len(parts) <= 1 or not questions:
+        if len(parts) <= 1:
             return self.featuriser.features(text, lang), parts, "read whole"
+        if not questions:
+            # Nothing asks: the message is read whole, its greetings and thanks left out.
+            said = " ".join(part.text for part in parts if part.role != GREETING) or text
+            return self.featuriser.features(said, lang), parts, "read whole, greetings aside"
         how = f"{len(questions)} question(s) read in full, the context at half weight"
         return self.featuriser.reading(parts, lang), parts, how
 

@@ -23,7 +23,7 @@ from bot.matching.normalise import tokens
 from bot.matching.vectorise import CONTENT_PREFIX, Features, Vector, Vocabulary, with_unknown
 
 # Bump when features or training change: a stored model of another version is never used.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 OFF_TOPIC = "offtopic"  # the class of messages the article does not answer
 
 

@@ -34,8 +34,14 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_RE.split(text) if part and part.strip()]
 
 
-def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> list[Segment]:
-    """Cut `text` into sentences, each with its role; `greetings` are folded small-talk phrases."""
+def segment(
+    text: str,
+    normaliser: Normaliser,
+    greetings: frozenset[str],
+    thanks: frozenset[str] = frozenset(),
+) -> list[Segment]:
+    """Cut `text` into sentences, each with its role; `greetings` are folded small-talk phrases,
+    `thanks` those that thank."""
     result: list[Segment] = []
     found = sentences(text)
     # Where the resident used question marks, they mark the questions: "My kids want to know."
@@ -55,10 +61,18 @@ def segment(text: str, normaliser: Normaliser, greetings: frozenset[str]) -> lis
             role = GREETING
         elif is_question(sentence, words, normaliser, indirect=not marked):
             role = QUESTION
+        elif len(found) > 1 and _thanks(words, thanks, normaliser):
+            role = GREETING  # "Tack för allt ni har gjort här, vi kommer sakna er."
         else:
             role = CONTEXT
         result.append(Segment(sentence, role))
     return result
+
+
+def _thanks(words: list[str], thanks: frozenset[str], normaliser: Normaliser) -> bool:
+    """A sentence of a longer message that opens with thanks and has no question word in it."""
+    opens = words[0] in thanks or " ".join(words[:2]) in thanks
+    return opens and not any(word in normaliser.lexicon.question_words for word in words)
 
 
 _JOIN_RE = re.compile(r"(?:\s*[,;]\s*|\s+)(?:och|o|å|and|n|&|men|but|samt|plus)\s+|\s*;\s*")

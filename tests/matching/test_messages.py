@@ -11,6 +11,7 @@ import pytest
 
 from bot.content import Content
 from bot.core.dialogue import Dialogue
+from bot.domain import Lang
 from bot.matching import ANSWER_THRESHOLD, Matcher
 from bot.matching.segment import CONTEXT, GREETING, QUESTION, segment, split_questions
 
@@ -54,6 +55,36 @@ def test_a_letters_request_is_the_question_and_its_sign_off_is_dropped(matcher: 
     english = "Dear team, could you explain why the work is moving? Kind regards, Peter Lund"
     roles = [p.role for p in segment(english, matcher.normaliser, frozenset())]
     assert roles[-1] == GREETING
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "Tack för allt ni har gjort i Kållered, vi kommer att sakna er. Ha det fint i vinter!",
+            "sv",
+        ),
+        ("Thanks for all your years in Kållered, the kids will miss you. Take care!", "en"),
+    ],
+)
+def test_thanks_and_farewell_ask_nothing(matcher: Matcher, text: str, lang: Lang) -> None:
+    parts = matcher.segments(text)
+    assert parts[0].role == GREETING
+    assert matcher.match(text, lang).topic is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "topic"),
+    [
+        ("Tack för svaret. När börjar ni i Balltorp?", "sv", "timeline"),
+        ("tack för infon. varför flyttar ni från kållered", "sv", "why_move"),
+        ("Thanks for the answer. Why are you leaving Kållered?", "en", "why_move"),
+    ],
+)
+def test_a_question_after_thanks_is_still_answered(
+    matcher: Matcher, text: str, lang: Lang, topic: str
+) -> None:
+    assert matcher.match(text, lang).topic == topic
 
 
 def test_a_question_mark_outweighs_a_reported_question(matcher: Matcher) -> None:
