@@ -20,7 +20,14 @@ from rapidfuzz.distance import OSA
 from bot.content import Content
 from bot.content.examples import Example
 from bot.domain import LANGUAGES, Lang
-from bot.matching.learned import OFF_TOPIC, Languages, Learned, training_examples, training_key
+from bot.matching.learned import (
+    OFF_TOPIC,
+    Languages,
+    Learned,
+    engine_source,
+    training_examples,
+    training_key,
+)
 from bot.matching.lexicon import DATA_DIR, load_lexicon
 from bot.matching.normalise import Normaliser, fold, stem
 from bot.matching.segment import GREETING, QUESTION, Segment, segment, split_questions
@@ -106,7 +113,7 @@ class Matcher:
         self.languages = Languages(examples, dict(lexicon.stopwords))
         language_data = b"".join(path.read_bytes() for path in sorted(data_dir.glob("*.yaml")))
         synonyms = repr([(s.means, s.words) for s in content.synonyms]).encode()
-        self.key = training_key(examples, self.ids, language_data + synonyms)
+        self.key = training_key(examples, self.ids, language_data + synonyms, engine_source())
         self.learned = self._learn(examples, store)
 
     def _learn(self, examples: tuple[Example, ...], store: ModelStore | None) -> Learned:

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +24,18 @@ from bot.matching.normalise import tokens
 from bot.matching.vectorise import CONTENT_PREFIX, Features, Vector, Vocabulary, with_unknown
 
 # Bump when features or training change: a stored model of another version is never used.
+# (The engine's own source is part of the key too, so a forgotten bump costs nothing.)
 MODEL_VERSION = "6"
+# The modules whose code decides what is learned: their source is part of the training key.
+ENGINE_MODULES = (
+    "segment.py",
+    "normalise.py",
+    "lexicon.py",
+    "vectorise.py",
+    "model.py",
+    "learned.py",
+    "decide.py",
+)
 OFF_TOPIC = "offtopic"  # the class of messages the article does not answer
 
 
@@ -38,11 +50,20 @@ def training_examples(content: Content) -> tuple[Example, ...]:
     return asked + content.examples
 
 
-def training_key(examples: Sequence[Example], ids: Sequence[str], language_data: bytes) -> str:
+def engine_source() -> bytes:
+    """The source of ENGINE_MODULES: a changed reading or feature trains anew."""
+    here = Path(__file__).resolve().parent
+    return b"\x1e".join((here / name).read_bytes() for name in ENGINE_MODULES)
+
+
+def training_key(
+    examples: Sequence[Example], ids: Sequence[str], language_data: bytes, engine: bytes = b""
+) -> str:
     """A digest of everything a model is learned from; equal keys, equal models."""
     digest = hashlib.sha256()
     for part in (MODEL_VERSION, repr((REGULARISATION, ITERATIONS)), "\x1f".join(ids)):
         digest.update(part.encode() + b"\x1e")
+    digest.update(hashlib.sha256(engine).digest())
     digest.update(language_data)
     for example in examples:
         digest.update(f"{example.lang}\x1f{example.topic}\x1f{example.text}\x1e".encode())

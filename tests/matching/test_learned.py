@@ -10,9 +10,9 @@ import pytest
 from bot.content import Content, load_content
 from bot.core.dialogue import Dialogue
 from bot.domain import FAQ_PREFIX
-from bot.matching import Matcher, ModelStore
+from bot.matching import Matcher, ModelStore, learned
 from bot.matching.decide import forget_trained
-from tests.conftest import MakeContent
+from tests.conftest import CONTENT_DIR, MakeContent
 
 
 def add_examples(directory: Path, text: str) -> Content:
@@ -85,6 +85,23 @@ def test_a_content_change_never_uses_the_stale_model(
     after = Matcher(content, store=store)
     assert after.key != before.key
     assert after.trained_now
+
+
+def test_every_stage_that_shapes_the_model_is_part_of_its_key() -> None:
+    """A change to how examples are read or learned trains anew, bump or no bump: every module
+    of bot/matching/ is in the key but those that only weigh, present or keep a trained model
+    (verdict.py's thresholds apply to its probabilities, they do not change them)."""
+    stages = {path.name for path in Path(learned.__file__).parent.glob("*.py")}
+    assert stages - set(learned.ENGINE_MODULES) == {
+        "__init__.py",
+        "explain.py",
+        "store.py",
+        "verdict.py",
+    }
+    source = learned.engine_source()
+    examples = learned.training_examples(load_content(CONTENT_DIR))
+    key = learned.training_key(examples, ("a",), b"", source)
+    assert learned.training_key(examples, ("a",), b"", source + b"#") != key
 
 
 def test_a_broken_model_file_is_trained_anew(content: Content, tmp_path: Path) -> None:
