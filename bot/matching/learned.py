@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -50,14 +50,16 @@ def training_examples(content: Content) -> tuple[Example, ...]:
     return asked + content.examples
 
 
+@cache
 def engine_source() -> bytes:
-    """The source of ENGINE_MODULES: a changed reading or feature trains anew."""
+    """The source of ENGINE_MODULES (read once a process): a changed reading or feature trains
+    anew."""
     here = Path(__file__).resolve().parent
     return b"\x1e".join((here / name).read_bytes() for name in ENGINE_MODULES)
 
 
 def training_key(
-    examples: Sequence[Example], ids: Sequence[str], language_data: bytes, engine: bytes = b""
+    examples: Sequence[Example], ids: Sequence[str], language_data: bytes, engine: bytes
 ) -> str:
     """A digest of everything a model is learned from; equal keys, equal models."""
     digest = hashlib.sha256()
