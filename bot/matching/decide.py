@@ -271,7 +271,10 @@ class Matcher:
             if key in read:
                 continue  # a question asked again (a wall of one question) is decided once
             read.add(key)
-            topic = self.decide(self.featuriser.features(piece, lang)).topic
+            features = self.featuriser.features(piece, lang)
+            if not any(key.startswith(CONTENT_PREFIX) for key in features):
+                continue  # "Eller var det 20?": a follow-up leaning on the question before it
+            topic = self.decide(features).topic
             if topic is not None and topic not in found:
                 found.append(topic)
                 if len(found) == MAX_TOPICS:

@@ -159,6 +159,17 @@ def test_ask_json_reply_carries_both_answers() -> None:
     assert "2021" in answer["reply"]
 
 
+def test_a_follow_up_with_nothing_of_its_own_is_not_answered_alone(matcher: Matcher) -> None:
+    # "Eller var det 20?" leans on the question before it; read alone it names nothing, so it
+    # must not answer the message on its own when the message as a whole asks about hours.
+    text = "Kållereds fritidsgård stänger väl klockan 18 nu? Eller var det 20?"
+    match = matcher.match(text, "sv")
+    assert match.topics == (), matcher.explain(text, "sv")
+    # a follow-up that names its own subject is still read alone and answered
+    both = "Vad är BID? Och när startar ni i Balltorp?"
+    assert set(matcher.match(both, "sv").topics) == {"what_bid", "timeline"}
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
@@ -172,6 +183,8 @@ def test_ask_json_reply_carries_both_answers() -> None:
             "Hej! Jag bor i Balltorp sedan två år. Vad har polisen i Mölndal för telefonnummer?",
             "sv",
         ),
+        # an amount is money, even when the question only checks a rumour of one
+        ("Jag hörde att BID fick fem miljoner av kommunen, stämmer det?", "sv"),
     ],
 )
 def test_information_no_answer_gives_stays_i_dont_know(
