@@ -46,6 +46,12 @@ SETS = {
     # round 5 95.0/100 and 93.75/100.
     "project-learners.yaml": ("0.95", "1.0"),
     "project-fragments.yaml": ("0.9375", "1.0"),
+    # Round 6, written from the article alone by two sessions that never saw content/ or the
+    # code: residents checking a muddled premise or a wrong guess, and rumours to confirm.
+    # First honest scores (round-5 engine): premise 82.9/80.0, rumours 82.9/88.0; tuned on
+    # since (the relabelled "does the work end in the other areas too?" came from them).
+    "faq-premise.yaml": ("0.871", "0.96"),
+    "faq-rumours.yaml": ("0.857", "0.96"),
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
@@ -96,8 +102,9 @@ def test_every_set_in_tests_data_is_scored() -> None:
 @needs_shared
 def test_long_contextual_messages_hold_their_floor() -> None:
     # First honest score 10.0/100 on the old engine; round 1 60.0/95.0; rounds 2-4 88.6/100;
-    # round 5 92.9/100 (a tuning set by now: the long-message rule was chosen on it).
+    # round 5 92.9/100 (a tuning set by now: the long-message rule was chosen on it); round 6
+    # 97.1/100.
     run = score(
-        SHARED_EVAL / "faq-dev-long.yaml", "--min-ontopic", "0.928", "--min-offtopic", "1.0"
+        SHARED_EVAL / "faq-dev-long.yaml", "--min-ontopic", "0.971", "--min-offtopic", "1.0"
     )
     assert run.returncode == 0, run.stdout + run.stderr

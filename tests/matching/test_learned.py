@@ -30,7 +30,7 @@ def test_adding_an_example_changes_an_answer(tmp_content: MakeContent) -> None:
 
 def test_an_off_topic_example_keeps_a_question_unanswered(tmp_content: MakeContent) -> None:
     directory = tmp_content()
-    question = "Vad gör områdesarbetet på sommarlovet?"
+    question = "Vad gör områdesarbetet på kvällarna?"
     assert Matcher(load_content(directory)).match(question, "sv").topic == "what_is"
     content = add_examples(directory, f"offtopic:\n  sv: ['{question}']\n")
     assert Matcher(content).match(question, "sv").topic is None
