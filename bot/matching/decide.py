@@ -5,7 +5,8 @@ context at half (vectorise.py), greetings left out. The model gives every FAQ to
 "off-topic" a probability: the best topic is answered when it reaches ANSWER_THRESHOLD and is
 more likely than "off-topic"; a topic ahead of "off-topic" but below the threshold is offered as
 "did you mean"; when "off-topic" wins, the nearest topic is offered beside "I don't know". Each
-question of a message is also read alone, so a message asking two things gets both answers.
+question of a message is also read alone, so a message asking two things gets both answers; and
+an answered topic whose runner-up is nearly as likely (CLOSE_SHARE) is answered with it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from bot.content import Content
 from bot.content.examples import Example
@@ -31,10 +30,12 @@ from bot.matching.learned import (
 from bot.matching.lexicon import DATA_DIR, load_lexicon
 from bot.matching.normalise import Normaliser, fold, stem
 from bot.matching.segment import GREETING, QUESTION, Segment, segment, split_questions
+from bot.matching.smalltalk import Talk
 from bot.matching.store import ModelStore
 from bot.matching.vectorise import CONTENT_PREFIX, Features, Featuriser, Vector
 from bot.matching.verdict import (
     ANSWER_THRESHOLD,
+    CLOSE_SHARE,
     LEAD_RATIO,
     LEAD_THRESHOLD,
     MAX_SUGGESTIONS,
@@ -51,8 +52,6 @@ MAX_TOPICS = 3  # answers to one message of several questions
 _HELD = round(ANSWER_THRESHOLD * 0.95, 4)  # the highest score of a message not answered
 _LONG = 2  # sentences (greetings aside) from which a message is long
 _LONG_OFF_TOPIC_ODDS = 0.5
-# Small talk a long message may open or close with; it is dropped from the reading.
-_DROPPABLE_TALK = frozenset({"greeting", "thanks", "goodbye"})
 # Models trained in this process, by training key: tests and tools build many Matchers.
 _TRAINED: dict[str, Learned] = {}
 
@@ -85,18 +84,7 @@ class Matcher:
         self.normaliser = Normaliser(lexicon, content.synonyms)
         self.featuriser = Featuriser(self.normaliser)
         self.ids: tuple[str, ...] = tuple(entry.id for entry in content.faq)
-        self._smalltalk: dict[str, str] = {}
-        for talk in content.smalltalk:
-            for lang in LANGUAGES:
-                for phrase in talk.questions[lang]:
-                    self._smalltalk.setdefault(fold(phrase), talk.id)
-        self._smalltalk_list = tuple(self._smalltalk)
-        self._thanks = frozenset(
-            phrase for phrase, talk in self._smalltalk.items() if talk == "thanks"
-        )
-        self._greetings = frozenset(
-            phrase for phrase, talk in self._smalltalk.items() if talk in _DROPPABLE_TALK
-        )
+        self.talk = Talk(content.smalltalk)
         # The places of the move, the municipality and the other areas (faq.yaml `vocabulary`):
         # where, not what. A message naming only them ("Balltorp?", "Åby") asks nothing an answer
         # could be sure of.
@@ -113,7 +101,9 @@ class Matcher:
         self.languages = Languages(examples, dict(lexicon.stopwords))
         language_data = b"".join(path.read_bytes() for path in sorted(data_dir.glob("*.yaml")))
         synonyms = repr([(s.means, s.words) for s in content.synonyms]).encode()
-        self.key = training_key(examples, self.ids, language_data + synonyms, engine_source())
+        # Small talk decides which sentences are greetings, so it shapes the reading too.
+        read_with = language_data + synonyms + self.talk.key
+        self.key = training_key(examples, self.ids, read_with, engine_source())
         self.learned = self._learn(examples, store)
 
     def _learn(self, examples: tuple[Example, ...], store: ModelStore | None) -> Learned:
@@ -139,7 +129,7 @@ class Matcher:
 
     def segments(self, text: str) -> list[Segment]:
         """The message's sentences with their roles (question, context, greeting)."""
-        return segment(text[:MAX_TEXT], self.normaliser, self._greetings, self._thanks)
+        return segment(text[:MAX_TEXT], self.normaliser, self.talk.droppable, self.talk.thanks)
 
     def _example(self, example: Example) -> Features:
         lang: Lang = "en" if example.lang == "en" else "sv"
@@ -197,6 +187,16 @@ class Matcher:
         )
         return replace(found, score=score, suggestions=suggestions, why="no topic is likely enough")
 
+    def _close_second(self, decision: Decision) -> str | None:
+        """The runner-up of an answered topic when the two are too close to choose."""
+        if decision.topic is None or decision.probabilities is None or len(self.ids) < 2:
+            return None
+        topics, off = decision.probabilities[:-1], float(decision.probabilities[-1])
+        first, second = (int(i) for i in np.argsort(-topics)[:2])
+        if topics[second] >= CLOSE_SHARE * topics[first] and topics[second] > off:
+            return self.ids[second]
+        return None
+
     def _asks_something(self, features: Features) -> bool:
         """A subject beyond the places of the move and the question words: "Balltorp?",
         "när?" or "när och varför?" ask nothing an answer could be sure of. A question word
@@ -227,7 +227,7 @@ class Matcher:
         if not words:
             return Match(topic=None, score=0.0, suggestions=()), Decision(None, 0.0), [], "empty"
         language = self.languages.detect(words)
-        talk = self._smalltalk_of(words)
+        talk = self.talk.whole(words)
         if talk is not None:
             verdict = Match(None, 0.0, (), smalltalk=talk, language=language)
             return verdict, Decision(None, 0.0), [], f"the whole message is small talk ({talk})"
@@ -238,13 +238,17 @@ class Matcher:
         topic, score = decision.topic, decision.score
         if topic is not None and topic not in asked:
             asked.insert(0, topic)
+        close = self._close_second(decision)
+        if close is not None and close not in asked:
+            asked.append(close)
+            how += f"; {close} is nearly as likely, so both are answered"
         if asked:
             if topic is None:
                 how += "; one question, read alone, is clear"
             score = score if asked[0] == topic else ANSWER_THRESHOLD
             verdict = Match(asked[0], score, (), language=language, also=tuple(asked[1:MAX_TOPICS]))
             return verdict, decision, parts, how
-        talk = None if decision.suggestions or decision.related else self._smalltalk_prefix(words)
+        talk = None if decision.suggestions or decision.related else self.talk.prefix(words)
         verdict = Match(
             None,
             score,
@@ -280,27 +284,3 @@ class Matcher:
                 if len(found) == MAX_TOPICS:
                     break  # a reply answers no more
         return found
-
-    # --- small talk -------------------------------------------------------------------------
-
-    def _smalltalk_of(self, words: list[str]) -> str | None:
-        text = " ".join(words)
-        if text in self._smalltalk:
-            return self._smalltalk[text]
-        if len(text) <= 40:
-            found = process.extractOne(
-                text, self._smalltalk_list, scorer=OSA.normalized_similarity, score_cutoff=0.85
-            )
-            if found is not None:
-                return self._smalltalk[found[0]]
-        return None
-
-    def _smalltalk_prefix(self, words: list[str]) -> str | None:
-        """Small talk opening a short message nothing else in which is understood."""
-        for size in range(min(4, len(words)), 0, -1):
-            if len(words) > size + 3:
-                continue
-            talk = self._smalltalk.get(" ".join(words[:size]))
-            if talk is not None:
-                return talk
-        return None

@@ -35,6 +35,7 @@ ENGINE_MODULES = (
     "model.py",
     "learned.py",
     "decide.py",
+    "smalltalk.py",
 )
 OFF_TOPIC = "offtopic"  # the class of messages the article does not answer
 

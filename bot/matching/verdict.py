@@ -14,7 +14,10 @@ from bot.domain import Lang
 # examples' cross-validation and the regression sets (docs/answering.md).
 # A topic below ANSWER_THRESHOLD but from LEAD_THRESHOLD on is answered too when it clearly
 # leads: LEAD_RATIO times the next topic and off-topic. "Did you mean" is kept for real ties.
+# When an answered topic's runner-up has at least CLOSE_SHARE of its probability (and more than
+# "off-topic"), the two are too close to choose: the reply answers both, each under its title.
 ANSWER_THRESHOLD = 0.35
+CLOSE_SHARE = 0.5
 LEAD_THRESHOLD = 0.25
 LEAD_RATIO = 1.5
 OFF_TOPIC_CEILING = 0.3

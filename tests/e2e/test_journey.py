@@ -27,7 +27,7 @@ async def test_swedish_journey_from_start_to_forget(
     answer = await resident.says("varför flytar områdesarbetet till baltorp?")
     why_move = content.entry("why_move")
     assert why_move is not None
-    assert answer.text == why_move.answer["sv"]
+    assert why_move.answer["sv"] in answer.text  # beside "why Balltorp", which it also asks
 
     # The topic menu from the welcome button, then one topic.
     topics = await resident.press(welcome, "menu:topics")

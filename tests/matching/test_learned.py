@@ -3,6 +3,7 @@ model is kept between starts and never used for content it was not trained on.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,14 @@ def test_a_content_change_never_uses_the_stale_model(
     after = Matcher(content, store=store)
     assert after.key != before.key
     assert after.trained_now
+
+
+def test_a_changed_small_talk_phrase_trains_anew(content: Content) -> None:
+    # small talk decides which sentences of an example are greetings, so it shapes the model
+    talk = content.smalltalk[0]
+    more = {**talk.questions, "sv": (*talk.questions["sv"], "tjenixen")}
+    changed = replace(content, smalltalk=(replace(talk, questions=more), *content.smalltalk[1:]))
+    assert Matcher(changed).key != Matcher(content).key
 
 
 def test_every_stage_that_shapes_the_model_is_part_of_its_key() -> None:
