@@ -49,6 +49,7 @@ class Lexicon:
     sentences: Mapping[str, frozenset[str]]  # openers, inverted_verbs, subjects
     asking: re.Pattern[str]
     signoff: re.Pattern[str]  # a letter's sign-off, at the start of a folded sentence
+    frames: re.Pattern[str]  # a check's frame ("stammer det att", "is it true that"): no topic
 
     @property
     def question_kinds(self) -> frozenset[str]:
@@ -217,6 +218,8 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
         asking=patterns.pattern("asking", patterns.data.get("asking"), groups)
         or re.compile("(?!)"),
         signoff=patterns.pattern("signoff", patterns.data.get("signoff"), groups)
+        or re.compile("(?!)"),
+        frames=patterns.pattern("frames", patterns.data.get("frames"), groups)
         or re.compile("(?!)"),
     )
 

@@ -86,12 +86,16 @@ class Normaliser:
         self._trade_re = _alternation(lexicon.trade)
         self._stopwords = lexicon.stopwords["sv"] | lexicon.stopwords["en"]
 
-    def words(self, text: str) -> list[str]:
-        """Folded tokens of `text`: phrases joined, CLAUSE between clauses, marks appended."""
+    def words(self, text: str, *, topic: bool = False) -> list[str]:
+        """Folded tokens of `text`: phrases joined, CLAUSE between clauses, marks appended.
+        `topic`: only what may name a topic, a check's frame left out (features, not roles)."""
         lexicon = self.lexicon
         result: list[str] = []
         for clause in _CLAUSE_RE.split(_DURATION_RE.sub("hur länge", text)):
-            folded = self._expand_re.sub(lambda m: self._expand[m.group(1)], fold(clause))
+            folded = fold(clause)
+            if topic:
+                folded = lexicon.frames.sub(" ", folded).strip()
+            folded = self._expand_re.sub(lambda m: self._expand[m.group(1)], folded)
             folded = _CONTRACTION_RE.sub(r"\1", folded)
             if lexicon.trade_context.search(folded):
                 folded = self._trade_re.sub(lambda m: lexicon.trade[m.group(1)], folded)

@@ -69,7 +69,7 @@ class Featuriser:
         """The features of one piece of text read in `lang`."""
         found: Features = {}
         previous: str | None = None
-        for token in self.normaliser.words(text):
+        for token in self.normaliser.words(text, topic=True):
             if token == CLAUSE:
                 previous = None
                 continue

@@ -153,6 +153,29 @@ def test_two_topics_too_close_to_choose_are_both_answered(
     assert matcher.match("What does BID stand for?", "en").topics == ("what_bid",)
 
 
+def test_a_checks_frame_names_no_topic(matcher: Matcher) -> None:
+    # "stämmer det att", "I was told ..., true?" ask to confirm what they frame: their words are
+    # no evidence for or against any topic (the rumour files taught them as off-topic words)
+    features = matcher.featuriser.features
+    assert features("Stämmer det att BID är ett vaktbolag?", "sv") == features(
+        "BID är ett vaktbolag?", "sv"
+    )
+    assert features("I was told the survey is in Lindome, true?", "en") == features(
+        "the survey is in Lindome", "en"
+    )
+    # ... but the frame still makes the sentence a question
+    assert [p.role for p in matcher.segments("Hej. Stämmer det att ni flyttar")] == [
+        GREETING,
+        QUESTION,
+    ]
+    checks = {
+        "Is it right that Henrik Dahlqvist is a police officer?": "henrik",
+        "Har jag förstått rätt att kommunutvecklarna följer med till Balltorp?": "young_developers",
+    }
+    for text, topic in checks.items():
+        assert matcher.match(text, "sv").topic == topic, matcher.explain(text)
+
+
 def test_ask_json_reply_carries_both_answers() -> None:
     run = subprocess.run(
         [
