@@ -120,6 +120,24 @@ def is_question(
     if first in lexicon.question_words or first in lexicon.sentences["question_starts"]:
         return True
     second = words[start + 1] if start + 1 < len(words) else ""
-    if first in lexicon.sentences["inverted_verbs"] and second in lexicon.sentences["subjects"]:
-        return True
+    inverted = lexicon.sentences["inverted_verbs"]
+    if first in inverted and (second in lexicon.sentences["subjects"] or _definite(second)):
+        return True  # "kan ni", "blir skolan", "kan kommunen hjälpa mig"
+    # "..., eller vart ska jag vända mig": a question word and a verb after "och"/"eller"
+    for i in range(start + 1, len(words) - 1):
+        if (
+            words[i - 1] in _JOINS
+            and words[i] in lexicon.question_words
+            and words[i + 1] in inverted
+        ):
+            return True
     return indirect and bool(lexicon.asking.search(" ".join(words)))
+
+
+_JOINS = frozenset({"och", "eller", "men", "and", "or", "but"})
+
+
+def _definite(word: str) -> bool:
+    """A Swedish noun in its definite form ("kommunen", "föreningarna"), a subject after an
+    inverted verb; "har bott", "är född" have none."""
+    return len(word) >= 6 and word.endswith(("en", "et", "na")) and not word.endswith("ligen")

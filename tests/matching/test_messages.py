@@ -45,6 +45,21 @@ def test_sentences_get_their_roles(matcher: Matcher) -> None:
     assert [p.role for p in parts] == [GREETING, CONTEXT, QUESTION]
 
 
+def test_a_question_without_marks_is_found_by_its_word_order(matcher: Matcher) -> None:
+    # no question mark anywhere: "kan kommunen" (a verb, then a definite noun) and "eller vart
+    # ska jag" ask; a sentence that only drops its "jag" ("Har bott här ...") does not
+    text = (
+        "Jag vet inte om jag gör rätt nu men min pension blev lägre i år. Kan kommunen hjälpa "
+        "mig med det eller vart ska jag vända mig"
+    )
+    assert [p.role for p in matcher.segments(text)] == [CONTEXT, QUESTION]
+    later = "Min pension blev lägre i år. Jag vet inte eller vart ska jag vända mig"
+    assert [p.role for p in matcher.segments(later)] == [CONTEXT, QUESTION]
+    dropped = "Har bott här i trettio år. Jag undrar varför ni flyttar"
+    assert [p.role for p in matcher.segments(dropped)] == [CONTEXT, QUESTION]
+    assert matcher.match(text, "sv").topic is None  # a pension: nothing the article says
+
+
 def test_a_letters_request_is_the_question_and_its_sign_off_is_dropped(matcher: Matcher) -> None:
     letter = (
         "God dag. Jag företräder en hyresgästförening i Kållered. Jag önskar information om "
