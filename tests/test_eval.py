@@ -52,6 +52,11 @@ SETS = {
     # since (the relabelled "does the work end in the other areas too?" came from them).
     "faq-premise.yaml": ("0.871", "0.96"),
     "faq-rumours.yaml": ("0.857", "0.96"),
+    # Round 6 too, blind until scored twice: residents fact-checking what they believe, and
+    # older residents writing as to a person. First (round-5 engine) 84.3/100 and 84.3/96.0;
+    # with round 6's changes, before any tuning on them, 90.0/100 and 90.0/96.0.
+    "faq-checks.yaml": ("0.9", "1.0"),
+    "faq-elderly.yaml": ("0.9", "0.96"),
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
