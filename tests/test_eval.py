@@ -46,17 +46,24 @@ SETS = {
     # round 5 95.0/100 and 93.75/100.
     "project-learners.yaml": ("0.95", "1.0"),
     "project-fragments.yaml": ("0.9375", "1.0"),
-    # Round 6, written from the article alone by two sessions that never saw content/ or the
-    # code: residents checking a muddled premise or a wrong guess, and rumours to confirm.
-    # First honest scores (round-5 engine): premise 82.9/80.0, rumours 82.9/88.0; tuned on
-    # since (the relabelled "does the work end in the other areas too?" came from them).
-    "faq-premise.yaml": ("0.871", "0.96"),
-    "faq-rumours.yaml": ("0.857", "0.96"),
-    # Round 6 too, blind until scored twice: residents fact-checking what they believe, and
-    # older residents writing as to a person. First (round-5 engine) 84.3/100 and 84.3/96.0;
-    # with round 6's changes, before any tuning on them, 90.0/100 and 90.0/96.0.
-    "faq-checks.yaml": ("0.9", "1.0"),
-    "faq-elderly.yaml": ("0.9", "0.96"),
+    # Round 6, written from the article alone by sessions that never saw content/ or the code.
+    # Residents checking a muddled premise or a wrong guess, and rumours to confirm: first
+    # honest scores (round-5 engine) 82.9/80.0 and 82.9/88.0, tuned on since (the relabelled
+    # "does the work end in the other areas too?" came from them); final 90.0/100, 95.7/100.
+    "faq-premise.yaml": ("0.9", "1.0"),
+    "faq-rumours.yaml": ("0.957", "1.0"),
+    # Fact-checking residents and older residents writing as to a person: first 84.3/100 and
+    # 84.3/96.0, 90.0/100 and 90.0/96.0 with round 6's changes before any tuning on them,
+    # then tuning sets; final 94.3/100 and 92.9/100.
+    "faq-checks.yaml": ("0.942", "1.0"),
+    "faq-elderly.yaml": ("0.928", "1.0"),
+    # Never tuned on in round 6: e-mails (first 95.7/96.0, final 97.1/96.0), and two sets
+    # scored once, with the final engine: dictated messages and mixed language 88.6/100 (the
+    # round-5 engine 84.3/100), questions from another angle 92.9/88.0 (round 5 88.6/88.0).
+    # One case of each equalled an example or FAQ question word for word and is left out here.
+    "faq-email.yaml": ("0.971", "0.96"),
+    "faq-dictated.yaml": ("0.884", "1.0"),
+    "faq-angles.yaml": ("0.927", "0.88"),
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
