@@ -214,6 +214,13 @@ def test_ask_json_reply_carries_both_answers() -> None:
     assert "2021" in answer["reply"]
 
 
+def test_an_amount_is_money_but_a_thousand_thanks_is_not(matcher: Matcher) -> None:
+    words = matcher.normaliser.words
+    assert "~money" in words("Fick BID fem miljoner?")
+    assert "~money" in words("Fick BID tusen kronor?")
+    assert "~money" not in words("Tusen tack för svaret!")
+
+
 def test_a_follow_up_with_nothing_of_its_own_is_not_answered_alone(matcher: Matcher) -> None:
     # "Eller var det 20?" leans on the question before it; read alone it names nothing, so it
     # must not answer the message on its own when the message as a whole asks about hours.
