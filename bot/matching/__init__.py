@@ -4,9 +4,9 @@ Stages, each its own module: segment (sentences and their roles) -> normalise (f
 synonyms, phrases, marks) -> vectorise (features, tf-idf) -> model (a softmax regression learned
 from the examples at start-up) -> decide (the Matcher: thresholds, several questions, "I don't
 know" with the related topic) -> explain (why); smalltalk.py tells greetings and thanks.
-learned.py gathers the examples and trains;
-store.py keeps a trained model between starts; lexicon loads the language data
-(bot/matching/data/*.yaml); this FAQ's synonyms and examples live in content/.
+learned.py gathers the examples and trains; store.py keeps a trained model between starts;
+lexicon loads the language data (bot/matching/data/*.yaml); this FAQ's synonyms and examples
+live in content/.
 """
 
 from bot.matching.decide import Matcher

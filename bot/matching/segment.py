@@ -126,15 +126,12 @@ def is_question(
     # "..., eller vart ska jag vända mig": a question word and a verb after "och"/"eller"
     for i in range(start + 1, len(words) - 1):
         if (
-            words[i - 1] in _JOINS
+            words[i - 1] in lexicon.clause_joins
             and words[i] in lexicon.question_words
             and words[i + 1] in inverted
         ):
             return True
     return indirect and bool(lexicon.asking.search(" ".join(words)))
-
-
-_JOINS = frozenset({"och", "eller", "men", "and", "or", "but"})
 
 
 def _definite(word: str) -> bool:
