@@ -133,7 +133,11 @@ class Matcher:
 
     def _example(self, example: Example) -> Features:
         lang: Lang = "en" if example.lang == "en" else "sv"
-        return self.reading(example.text, lang)[0]
+        return self.reading(self._untagged(example.text), lang)[0]
+
+    def _untagged(self, text: str) -> str:
+        """`text` without its @mentions and closing #hashtags (unless that leaves nothing)."""
+        return self.normaliser.lexicon.tags.sub(" ", text).strip() or text
 
     def reading(self, text: str, lang: Lang) -> tuple[Features, list[Segment], str]:
         """The features of a message, its sentences, and how it was read."""
@@ -222,7 +226,7 @@ class Matcher:
 
     def read(self, text: str, lang: Lang) -> tuple[Match, Decision, list[Segment], str]:
         """The verdict, the deciding reading's decision, the sentences, and how it was read."""
-        text = text[:MAX_TEXT]
+        text = self._untagged(text[:MAX_TEXT])
         words = fold(text).split()
         if not words:
             return Match(topic=None, score=0.0, suggestions=()), Decision(None, 0.0), [], "empty"
@@ -233,6 +237,11 @@ class Matcher:
             return verdict, Decision(None, 0.0), [], f"the whole message is small talk ({talk})"
         read_in = language or lang
         features, parts, how = self.reading(text, read_in)
+        if parts and all(part.role == GREETING for part in parts):
+            # "Tack för allt ni gjort i Kållered genom åren!": thanks and greetings, nothing asked.
+            talk = "thanks" if self.talk.thanks_in(p.text for p in parts) else "greeting"
+            verdict = Match(None, 0.0, (), smalltalk=talk, language=language)
+            return verdict, Decision(None, 0.0), parts, f"only small talk ({talk}) is said"
         decision = self.decide(features, sentences=sum(p.role != GREETING for p in parts))
         asked = self._piece_topics(parts, text, read_in)
         topic, score = decision.topic, decision.score
@@ -276,8 +285,13 @@ class Matcher:
                 continue  # a question asked again (a wall of one question) is decided once
             read.add(key)
             features = self.featuriser.features(piece, lang)
-            if not any(key.startswith(CONTENT_PREFIX) for key in features):
-                continue  # "Eller var det 20?": a follow-up leaning on the question before it
+            if not any(key.startswith(CONTENT_PREFIX) for key in features) or (
+                piece is not pieces[0]
+                and key.split()[0] in self.normaliser.lexicon.sentences["alternatives"]
+            ):
+                # "Eller var det 20?", "..., isn't it? Or is there more to it?": a follow-up
+                # leaning on the question before it is not a question of its own
+                continue
             topic = self.decide(features).topic
             if topic is not None and topic not in found:
                 found.append(topic)

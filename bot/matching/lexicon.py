@@ -50,6 +50,7 @@ class Lexicon:
     asking: re.Pattern[str]
     signoff: re.Pattern[str]  # a letter's sign-off, at the start of a folded sentence
     frames: re.Pattern[str]  # a check's frame ("stammer det att", "is it true that"): no topic
+    tags: re.Pattern[str]  # @mentions and a post's closing #hashtags, on the raw text
 
     @property
     def question_kinds(self) -> frozenset[str]:
@@ -213,7 +214,8 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
         rewrites=tuple(patterns.rules("rewrites", "replace", groups)),
         demands=tuple(patterns.rules("demands", "kind", groups)),
         sentences=words.per_key(
-            "sentences", ("openers", "inverted_verbs", "subjects", "question_starts")
+            "sentences",
+            ("openers", "inverted_verbs", "subjects", "question_starts", "alternatives"),
         ),
         asking=patterns.pattern("asking", patterns.data.get("asking"), groups)
         or re.compile("(?!)"),
@@ -221,6 +223,7 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
         or re.compile("(?!)"),
         frames=patterns.pattern("frames", patterns.data.get("frames"), groups)
         or re.compile("(?!)"),
+        tags=patterns.pattern("tags", patterns.data.get("tags"), groups) or re.compile("(?!)"),
     )
 
 

@@ -61,7 +61,7 @@ def segment(
             role = GREETING
         elif is_question(sentence, words, normaliser, indirect=not marked):
             role = QUESTION
-        elif len(found) > 1 and _thanks(words, thanks, normaliser):
+        elif _thanks(words, thanks, normaliser):
             role = GREETING  # "Tack för allt ni har gjort här, vi kommer sakna er."
         else:
             role = CONTEXT

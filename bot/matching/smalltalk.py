@@ -47,6 +47,14 @@ class Talk:
                 return self._ids[found[0]]
         return None
 
+    def thanks_in(self, sentences: Iterable[str]) -> bool:
+        """True when one of the sentences opens with thanks ("Tack för allt ...")."""
+        for sentence in sentences:
+            words = fold(sentence).split()
+            if words and (words[0] in self.thanks or " ".join(words[:2]) in self.thanks):
+                return True
+        return False
+
     def prefix(self, words: list[str]) -> str | None:
         """Small talk opening a short message nothing else in which is understood."""
         for size in range(min(4, len(words)), 0, -1):

@@ -89,6 +89,43 @@ def test_thanks_and_farewell_ask_nothing(matcher: Matcher, text: str, lang: Lang
 
 
 @pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Tack för allt ni gjort i Kållered genom åren, ni kommer saknas ❤️", "sv"),
+        ("Tack för allt ni gjort i Kållered genom åren! #tack #kållered", "sv"),
+        ("Thanks for everything you did in Kållered over the years", "en"),
+    ],
+)
+def test_one_sentence_of_thanks_is_small_talk_not_a_topic(
+    matcher: Matcher, text: str, lang: Lang
+) -> None:
+    found = matcher.match(text, lang)
+    assert found.topic is None
+    assert found.smalltalk == "thanks"
+
+
+def test_mentions_and_closing_hashtags_are_not_read(matcher: Matcher) -> None:
+    plain = matcher.match("Varför flyttar ni från Kållered?", "sv")
+    tagged = matcher.match(
+        "@Sara @Mölndals.stad Varför flyttar ni från Kållered? #kållered #balltorp", "sv"
+    )
+    assert tagged.topic == plain.topic == "why_move"
+    assert tagged.score == pytest.approx(plain.score)
+
+
+def test_an_or_question_leaning_on_the_one_before_is_not_answered_alone(
+    matcher: Matcher,
+) -> None:
+    # Read alone, "Or is there more to it?" once drew an answer about the whole municipality.
+    found = matcher.match(
+        "The BID is just a marketing group for the shopping centre, isn't it? "
+        "Or is there more to it?",
+        "en",
+    )
+    assert "whole_municipality" not in found.topics
+
+
+@pytest.mark.parametrize(
     ("text", "lang", "topic"),
     [
         ("Tack för svaret. När börjar ni i Balltorp?", "sv", "timeline"),
