@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.matching.normalise import Normaliser, fold
+from bot.matching.smalltalk import opens_with_thanks
 
 QUESTION, CONTEXT, GREETING = "question", "context", "greeting"
 # A sentence ends at . ! ? … ; followed by space, at a line break, or right after a "?".
@@ -71,8 +72,9 @@ def segment(
 
 def _thanks(words: list[str], thanks: frozenset[str], normaliser: Normaliser) -> bool:
     """A sentence of a longer message that opens with thanks and has no question word in it."""
-    opens = words[0] in thanks or " ".join(words[:2]) in thanks
-    return opens and not any(word in normaliser.lexicon.question_words for word in words)
+    return opens_with_thanks(words, thanks) and not any(
+        word in normaliser.lexicon.question_words for word in words
+    )
 
 
 _JOIN_RE = re.compile(r"(?:\s*[,;]\s*|\s+)(?:och|o|å|and|n|&|men|but|samt|plus)\s+|\s*;\s*")

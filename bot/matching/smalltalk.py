@@ -49,11 +49,7 @@ class Talk:
 
     def thanks_in(self, sentences: Iterable[str]) -> bool:
         """True when one of the sentences opens with thanks ("Tack för allt ...")."""
-        for sentence in sentences:
-            words = fold(sentence).split()
-            if words and (words[0] in self.thanks or " ".join(words[:2]) in self.thanks):
-                return True
-        return False
+        return any(opens_with_thanks(fold(sentence).split(), self.thanks) for sentence in sentences)
 
     def prefix(self, words: list[str]) -> str | None:
         """Small talk opening a short message nothing else in which is understood."""
@@ -64,3 +60,8 @@ class Talk:
             if talk is not None:
                 return talk
         return None
+
+
+def opens_with_thanks(words: list[str], thanks: frozenset[str]) -> bool:
+    """True when the folded words open with a thanks phrase ("tack", "tack sa mycket")."""
+    return bool(words) and (words[0] in thanks or " ".join(words[:2]) in thanks)
