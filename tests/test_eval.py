@@ -72,6 +72,13 @@ SETS = {
     "faq-social.yaml": ("0.957", "1.0"),
     "faq-leading.yaml": ("0.942", "1.0"),
     "faq-typos.yaml": ("0.957", "0.96"),
+    # Round 8, first honest scores (engine 2104f7a, before any change; cases equal to an example
+    # left out): code-switching and machine translation 98.6/100, teenagers' slang 98.5/95.5,
+    # residents of other areas asking from their own situation 91.8/100 (97.3/96.0 after
+    # round 8's examples, whose writer was given the same style).
+    "faq-mixed.yaml": TARGET,
+    "faq-teens.yaml": TARGET,
+    "faq-neighbours.yaml": TARGET,
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
