@@ -314,7 +314,7 @@ async def test_the_report_has_a_feedback_section_with_its_chart_and_the_csv_expo
 async def test_an_answer_chosen_after_did_you_mean_is_counted_as_such(
     resident: Resident, bot_database: Database
 ) -> None:
-    unsure = await resident.says("flytten trygghet")
+    unsure = await resident.says("områden och trygghet?")
     assert unsure.text == TEXTS.get("did_you_mean", "sv")
     assert votes(unsure) == []
     offered = next(d for d in labels(unsure) if d.startswith("faq:"))
@@ -325,7 +325,7 @@ async def test_an_answer_chosen_after_did_you_mean_is_counted_as_such(
     # 👎 fills in the question that was asked: the one before "did you mean", or for a topic
     # picked from the menu, the topic's title.
     for message, question in (
-        (answer, "flytten trygghet"),
+        (answer, "områden och trygghet?"),
         (from_menu, CONTENT.entry(offered.removeprefix("faq:")).title["sv"]),  # type: ignore[union-attr]
     ):
         before = resident.emulator.count_messages(resident.chat_id)

@@ -38,7 +38,7 @@ async def test_swedish_journey_from_start_to_forget(
     assert (await resident.press(topics, "faq:timeline")).text == timeline.answer["sv"]
 
     # Unsure: "did you mean" buttons, and one of them answers.
-    unsure = await resident.says("flytten trygghet")
+    unsure = await resident.says("områden och trygghet?")
     assert unsure.text == texts.get("did_you_mean", "sv")
     offered = [label for label in labels(unsure) if label.startswith("faq:")]
     assert len(offered) >= 2
