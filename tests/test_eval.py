@@ -85,10 +85,10 @@ SETS = {
     # r8-official, before the property-company relabel): West Swedish dialect 95.8/100, upset
     # and sarcastic residents 91.5/88.0, two or three questions in one message 95.7/96.0,
     # pupils writing an assignment 93.0/92.3. Floors are the final scores.
-    "faq-dialect.yaml": ("0.944", "1.0"),
+    "faq-dialect.yaml": TARGET,
     "faq-venting.yaml": ("0.915", "0.96"),
     "faq-double.yaml": ("0.957", "0.96"),
-    "faq-students.yaml": ("0.915", "0.96"),
+    "faq-students.yaml": ("0.929", "0.96"),
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")

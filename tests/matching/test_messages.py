@@ -307,6 +307,21 @@ def test_fragments_of_a_few_keywords_are_answered(matcher: Matcher, text: str, t
     assert matcher.match(text, "sv").topic == topic, matcher.explain(text)
 
 
+@pytest.mark.parametrize(
+    ("spoken", "written", "topic"),
+    [
+        ("how come ye're leavin Kallered?", "why are you leaving Kallered?", "why_move"),
+        ("how come it is Balltorp", "why is it Balltorp", "why_balltorp"),
+    ],
+)
+def test_spoken_forms_read_as_the_words_they_stand_for(
+    matcher: Matcher, spoken: str, written: str, topic: str
+) -> None:
+    # phrases.yaml: "how come" = why (`phrases`), "leavin" = leaving, "ye" = you (`shorthand`)
+    assert matcher.match(written, "en").topic == topic
+    assert matcher.match(spoken, "en").topic == topic, matcher.explain(spoken, "en")
+
+
 WALL = "Varför flyttar områdesarbetet från Kållered? " * 100
 
 
