@@ -78,24 +78,41 @@ def _thanks(words: list[str], thanks: frozenset[str], normaliser: Normaliser) ->
 
 
 _JOIN_RE = re.compile(r"(?:\s*[,;]\s*|\s+)(?:och|o|å|and|n|&|men|but|samt|plus)\s+|\s*;\s*")
+_COMMA_RE = re.compile(r"\s*,\s*")
 
 
 def split_questions(sentence: str, normaliser: Normaliser) -> list[str]:
     """A sentence asking two things ("hur länge har ni funnits, och varför sluta nu?") cut into
-    its questions: only where the part after "och"/"and" opens a question of its own."""
+    its questions: only where the part after "och"/"and" opens a question of its own, or, in a
+    list of questions ("Vad är BID, varför flyttar ni och när börjar ni?"), after a comma."""
     pieces: list[str] = []
-    rest = sentence
     start = 0
-    for join in _JOIN_RE.finditer(sentence):
-        after = [w for w in normaliser.words(sentence[join.end() :]) if not w.startswith("~")]
-        if after and _opens_question(after, normaliser) and fold(sentence[start : join.start()]):
+    last_join = max((join.start() for join in _JOIN_RE.finditer(sentence)), default=-1)
+    cuts = [*_JOIN_RE.finditer(sentence), *_COMMA_RE.finditer(sentence)]
+    for join in sorted(cuts, key=lambda join: join.start()):
+        if join.start() < start:
+            continue
+        if join.re is _COMMA_RE and not (
+            join.end() <= last_join
+            and _opens_question(_read(sentence[start : join.start()], normaliser), normaliser)
+        ):
+            continue  # "Vem leder Kållered BID, vad heter hen?" is one question
+        after = _read(sentence[join.end() :], normaliser)
+        if _opens_question(after, normaliser) and fold(sentence[start : join.start()]):
             pieces.append(sentence[start : join.start()])
             start = join.end()
     rest = sentence[start:]
     return [*pieces, rest] if rest.strip() else pieces
 
 
+def _read(text: str, normaliser: Normaliser) -> list[str]:
+    """`text`'s words as the matcher reads them, without demand markers ("~money")."""
+    return [word for word in normaliser.words(text) if not word.startswith("~")]
+
+
 def _opens_question(words: list[str], normaliser: Normaliser) -> bool:
+    if not words:
+        return False
     lexicon = normaliser.lexicon
     first = words[0]
     second = words[1] if len(words) > 1 else ""

@@ -158,6 +158,13 @@ def test_two_questions_in_one_sentence_are_cut_only_where_a_question_starts(
     assert split_questions("When will it be up and running?", matcher.normaliser) == [
         "When will it be up and running?"
     ]
+    # a list of questions is cut at its commas too; a comma alone cuts nothing
+    assert split_questions(
+        "Vad är BID, varför flyttar ni och när börjar ni i Balltorp?", matcher.normaliser
+    ) == ["Vad är BID", "varför flyttar ni", "när börjar ni i Balltorp?"]
+    assert split_questions(
+        "Vem är det som leder Kållered BID, vad heter hen?", matcher.normaliser
+    ) == ["Vem är det som leder Kållered BID, vad heter hen?"]
 
 
 @pytest.mark.parametrize(
@@ -169,6 +176,11 @@ def test_two_questions_in_one_sentence_are_cut_only_where_a_question_starts(
             {"since_when", "who_decided"},
         ),
         ("när börjar det i balltorp o vem bestämde det", "sv", {"timeline", "who_decided"}),
+        (
+            "Vad är BID, varför flyttar ni och när börjar ni i Balltorp?",
+            "sv",
+            {"what_bid", "why_move", "timeline"},
+        ),
         (
             "What does BID stand for? And when does the work start in Balltorp?",
             "en",
