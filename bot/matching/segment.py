@@ -87,9 +87,9 @@ def split_questions(sentence: str, normaliser: Normaliser) -> list[str]:
     list of questions ("Vad är BID, varför flyttar ni och när börjar ni?"), after a comma."""
     pieces: list[str] = []
     start = 0
-    last_join = max((join.start() for join in _JOIN_RE.finditer(sentence)), default=-1)
-    cuts = [*_JOIN_RE.finditer(sentence), *_COMMA_RE.finditer(sentence)]
-    for join in sorted(cuts, key=lambda join: join.start()):
+    joins = list(_JOIN_RE.finditer(sentence))
+    last_join = joins[-1].start() if joins else -1
+    for join in sorted([*joins, *_COMMA_RE.finditer(sentence)], key=lambda join: join.start()):
         if join.start() < start:
             continue
         if join.re is _COMMA_RE and not (
