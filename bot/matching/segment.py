@@ -131,7 +131,7 @@ def is_question(
     lexicon = normaliser.lexicon
     openers = lexicon.sentences["openers"]
     # Read after shorthand and phrases: "vrf", "whos" and "sen när" open questions too.
-    words = [w for w in normaliser.words(sentence) if not w.startswith("~")] or words
+    words = _read(sentence, normaliser) or words
     start = 0
     while start < len(words) - 1 and words[start] in openers:
         start += 1
