@@ -53,9 +53,13 @@ def segment(
         words = fold(sentence).split()
         if not words:
             continue
-        signed = signed or bool(normaliser.lexicon.signoff.match(" ".join(words)))
+        regards = bool(normaliser.lexicon.signoff.match(" ".join(words)))
+        # A sign-off closes the letter after something was said; one that opens the message
+        # ("Regards from the parish office. Which partners ...?") is only a greeting.
+        signed = signed or (regards and any(part.role != GREETING for part in result))
         if (
             signed
+            or regards
             or " ".join(words) in greetings
             or all(w in greetings or w in normaliser.lexicon.sentences["openers"] for w in words)
         ):

@@ -72,6 +72,14 @@ def test_a_letters_request_is_the_question_and_its_sign_off_is_dropped(matcher: 
     assert roles[-1] == GREETING
 
 
+def test_regards_that_open_a_message_do_not_drop_its_question(matcher: Matcher) -> None:
+    # A sign-off closes a letter; as the first sentence it only greets, and the question after
+    # it is still read (it once made the whole message a greeting).
+    text = "Regards from the parish office. Which partners does the area work usually team up with?"
+    assert [p.role for p in matcher.segments(text)] == [GREETING, QUESTION]
+    assert matcher.match(text, "en").topic == "partners"
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
