@@ -52,8 +52,9 @@ SETS = {
     # "does the work end in the other areas too?" came from them); final 90.0/100, 95.7/100.
     "faq-premise.yaml": ("0.9", "1.0"),
     # Round 8's relabelling ("which property companies?" is off-topic) cost rumours an off-topic
-    # case ("I heard that Maria Karlsson is the new head of Kållered BID", now what_bid).
-    "faq-rumours.yaml": ("0.957", "0.96"),
+    # case ("I heard that Maria Karlsson is the new head of Kållered BID", then what_bid; round 9
+    # won it back).
+    "faq-rumours.yaml": ("0.957", "1.0"),
     # Fact-checking residents and older residents writing as to a person: first 84.3/100 and
     # 84.3/96.0, 90.0/100 and 90.0/96.0 with round 6's changes before any tuning on them,
     # then tuning sets; final 94.3/100 and 92.9/100.
@@ -84,9 +85,10 @@ SETS = {
     # Written later in round 8 and scored once with engine cae029c (after r8-situation and
     # r8-official, before the property-company relabel): West Swedish dialect 95.8/100, upset
     # and sarcastic residents 91.5/88.0, two or three questions in one message 95.7/96.0,
-    # pupils writing an assignment 93.0/92.3. Floors are the final scores.
+    # pupils writing an assignment 93.0/92.3. Floors are the final scores (round 9: the
+    # background's unknown words no longer count, venting 91.5 -> 93.0, rumours off 96 -> 100).
     "faq-dialect.yaml": TARGET,
-    "faq-venting.yaml": ("0.915", "0.96"),
+    "faq-venting.yaml": ("0.93", "0.96"),
     "faq-double.yaml": TARGET,
     "faq-students.yaml": ("0.929", "0.96"),
 }

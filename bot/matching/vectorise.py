@@ -107,7 +107,9 @@ class Featuriser:
         self, parts: Iterable[Segment], lang: Lang, *, whole: str | None = None
     ) -> Features:
         """The features of a message: `whole` when it is one sentence (or none asks), else its
-        questions at full weight and its context at CONTEXT_WEIGHT; greetings not at all."""
+        questions at full weight and its context at CONTEXT_WEIGHT; greetings not at all.
+        Only the questions' words count towards the unknown share: background names what the
+        article never does (a staff meeting, a newsletter, a grandchild), and that asks nothing."""
         if whole is not None:
             return self.features(whole, lang)
         found: Features = {}
@@ -115,6 +117,8 @@ class Featuriser:
             weight = 1.0 if part.role == QUESTION else CONTEXT_WEIGHT if part.role == CONTEXT else 0
             if weight:
                 for key, value in self.features(part.text, lang).items():
+                    if part.role == CONTEXT and key.startswith(CONTENT_PREFIX):
+                        continue
                     found[key] = found.get(key, 0.0) + weight * value
         return found
 
