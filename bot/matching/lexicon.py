@@ -46,7 +46,7 @@ class Lexicon:
     trade_context: re.Pattern[str]
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
     demands: tuple[tuple[re.Pattern[str], str], ...]
-    sentences: Mapping[str, frozenset[str]]  # openers, inverted_verbs, subjects
+    sentences: Mapping[str, frozenset[str]]  # openers, inverted_verbs, subjects, referring, ...
     asking: re.Pattern[str]
     signoff: re.Pattern[str]  # a letter's sign-off, at the start of a folded sentence
     frames: re.Pattern[str]  # a check's frame ("stammer det att", "is it true that"): no topic
@@ -215,7 +215,14 @@ def _read(directory: Path, problems: list[str]) -> Lexicon:
         demands=tuple(patterns.rules("demands", "kind", groups)),
         sentences=words.per_key(
             "sentences",
-            ("openers", "inverted_verbs", "subjects", "question_starts", "alternatives"),
+            (
+                "openers",
+                "inverted_verbs",
+                "subjects",
+                "question_starts",
+                "alternatives",
+                "referring",
+            ),
         ),
         asking=patterns.pattern("asking", patterns.data.get("asking"), groups)
         or re.compile("(?!)"),

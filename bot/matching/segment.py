@@ -65,6 +65,10 @@ def segment(
         ):
             role = GREETING
         elif is_question(sentence, words, normaliser, indirect=not marked):
+            lead = _lead(sentence, normaliser)
+            if lead:  # "Såg lappen i tvättstugan, varför flyttar ni?": the lead is background
+                result.append(Segment(sentence[:lead[0]], CONTEXT))
+                sentence = sentence[lead[1] :]
             role = QUESTION
         elif _thanks(words, thanks, normaliser):
             role = GREETING  # "Tack för allt ni har gjort här, vi kommer sakna er."
@@ -107,6 +111,27 @@ def split_questions(sentence: str, normaliser: Normaliser) -> list[str]:
             start = join.end()
     rest = sentence[start:]
     return [*pieces, rest] if rest.strip() else pieces
+
+
+# A lead of fewer words ("Och polisen då, vad gör de?") names the question's subject.
+_LEAD_WORDS = 4
+
+
+def _lead(sentence: str, normaliser: Normaliser) -> tuple[int, int] | None:
+    """Where a question's leading clause ends, when a comma cuts background off a question of
+    its own ("scanned the code at the bus stop, what is BID?"): the lead asks nothing."""
+    comma = _COMMA_RE.search(sentence)
+    if comma is None:
+        return None
+    before = _read(sentence[: comma.start()], normaliser)
+    after = _read(sentence[comma.end() :], normaliser)
+    if len(before) < _LEAD_WORDS or not _opens_question(after, normaliser):
+        return None
+    if set(after) & normaliser.lexicon.sentences["referring"]:
+        return None  # "..., är det därför ni flyttar dit?" asks about the lead
+    if is_question(sentence[: comma.start()], before, normaliser):
+        return None
+    return comma.start(), comma.end()
 
 
 def _read(text: str, normaliser: Normaliser) -> list[str]:

@@ -80,6 +80,20 @@ def test_regards_that_open_a_message_do_not_drop_its_question(matcher: Matcher) 
     assert matcher.match(text, "en").topic == "partners"
 
 
+def test_where_a_resident_found_the_bot_is_background_to_the_question(matcher: Matcher) -> None:
+    # The lead of a question ("scanned the code at the bus stop, ...") names where a resident
+    # found the bot, not what they ask: read whole, "bus" (bus lines are off-topic) sank it.
+    text = "scanned the code at the bus stop, what is BID?"
+    assert [p.role for p in matcher.segments(text)] == [CONTEXT, QUESTION]
+    assert matcher.match(text, "en").topic == "what_bid"
+
+
+def test_a_question_pointing_back_at_its_lead_keeps_it(matcher: Matcher) -> None:
+    # "..., är det därför ni flyttar dit?" asks about the clause before the comma.
+    text = "jag trodde alla problem i mölndal låg i balltorp, är det därför ni flyttar dit?"
+    assert [p.role for p in matcher.segments(text)] == [QUESTION]
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
