@@ -67,7 +67,7 @@ def segment(
         elif is_question(sentence, words, normaliser, indirect=not marked):
             lead = _lead(sentence, normaliser)
             if lead:  # "Såg lappen i tvättstugan, varför flyttar ni?": the lead is background
-                result.append(Segment(sentence[:lead[0]], CONTEXT))
+                result.append(Segment(sentence[: lead[0]], CONTEXT))
                 sentence = sentence[lead[1] :]
             role = QUESTION
         elif _thanks(words, thanks, normaliser):
