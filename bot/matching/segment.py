@@ -68,7 +68,8 @@ def segment(
             lead = _lead(sentence, normaliser)
             if lead:  # "Såg lappen i tvättstugan, varför flyttar ni?": the lead is background
                 result.append(Segment(sentence[: lead[0]], CONTEXT))
-                sentence = sentence[lead[1] :]
+                result.append(Segment(sentence[lead[1] :], QUESTION))
+                continue
             role = QUESTION
         elif _thanks(words, thanks, normaliser):
             role = GREETING  # "Tack för allt ni har gjort här, vi kommer sakna er."
