@@ -88,6 +88,17 @@ def test_where_a_resident_found_the_bot_is_background_to_the_question(matcher: M
     assert matcher.match(text, "en").topic == "what_bid"
 
 
+def test_a_thing_called_by_its_name_is_not_a_question_for_a_name(matcher: Matcher) -> None:
+    # "nåt som heter X" (phrases.yaml) names what is asked about; "vad heter ..." asks for a
+    # name the article does not give. "heter" once sank "scanned the code and read about
+    # something called Kållered BID, what is it?" into "I don't know".
+    words = matcher.normaliser.words
+    assert "heter" not in words("läste om nåt som heter Kållered BID, vad är det?")
+    assert "called" not in words("I read about something called Kållered BID")
+    assert "heter" in words("vad heter den som leder Kållered BID?")
+    assert matcher.match("vad heter den som leder Kållered BID?", "sv").topic is None
+
+
 def test_a_question_pointing_back_at_its_lead_keeps_it(matcher: Matcher) -> None:
     # "..., är det därför ni flyttar dit?" asks about the clause before the comma.
     text = "jag trodde alla problem i mölndal låg i balltorp, är det därför ni flyttar dit?"
