@@ -16,7 +16,7 @@ import numpy as np
 from bot.matching.vectorise import Vector
 
 REGULARISATION = 30.0  # C: larger fits the examples more closely (sklearn's meaning)
-ITERATIONS = 60
+ITERATIONS = 120
 LEARNING_RATE = 0.5
 _BETAS = (0.9, 0.999)
 
