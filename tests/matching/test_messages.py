@@ -296,6 +296,19 @@ def test_ask_json_reply_carries_both_answers() -> None:
     assert "2021" in answer["reply"]
 
 
+def test_what_a_planned_step_found_is_past_the_article(matcher: Matcher) -> None:
+    # The article plans the survey and the autumn investigation; it reports no outcome of either
+    # (demand mark ~outcome, example file r11-outcomes). The same step asked about as a plan is
+    # answered.
+    for text, lang in [
+        ("Vilka slutsatser drog man av kartläggningen i Balltorp?", "sv"),
+        ("What did the Balltorp mapping show in the end?", "en"),
+    ]:
+        assert matcher.match(text, lang).topic is None, matcher.explain(text, lang)
+    plan = "Varför ska ni kartlägga Balltorp innan ni börjar?"
+    assert matcher.match(plan, "sv").topic == "survey", matcher.explain(plan, "sv")
+
+
 def test_an_amount_is_money_but_a_thousand_thanks_is_not(matcher: Matcher) -> None:
     words = matcher.normaliser.words
     assert "~money" in words("Fick BID fem miljoner?")
