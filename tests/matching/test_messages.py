@@ -80,6 +80,16 @@ def test_regards_that_open_a_message_do_not_drop_its_question(matcher: Matcher) 
     assert matcher.match(text, "en").topic == "partners"
 
 
+def test_please_that_opens_a_request_is_no_sign_off(matcher: Matcher) -> None:
+    # "Vänligen" closes a letter ("Vänligen, Anna") and opens a polite request ("Vänligen
+    # redogör för ..."); read as a sign-off, the request was only a greeting.
+    request = "Vänligen beskriv tidplanen för arbetet i Balltorp."
+    assert [p.role for p in matcher.segments(request)] != [GREETING]
+    assert matcher.match(request, "sv").topic == "timeline", matcher.explain(request, "sv")
+    letter = "Vad är Kållered BID? Vänligen, Anna Ek"
+    assert [p.role for p in matcher.segments(letter)] == [QUESTION, GREETING]
+
+
 def test_where_a_resident_found_the_bot_is_background_to_the_question(matcher: Matcher) -> None:
     # The lead of a question ("scanned the code at the bus stop, ...") names where a resident
     # found the bot, not what they ask: read whole, "bus" (bus lines are off-topic) sank it.
