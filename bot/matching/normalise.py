@@ -24,6 +24,9 @@ DEMAND_PREFIX = "~"  # "~contact", "~money": the kind of information a question 
 COUNTED_PREFIX = "~n:"  # "~n:omraden": what a count question counts
 
 _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
+_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "æ": "a", "œ": "oe"}
+)  # no decomposition of their own
 _CLAUSE_RE = re.compile(r"[,.;:!?\n]+")
 # "hur många år" folds to "hur manga ar", where "år" (years) and "är" (is) meet: caught unfolded.
 _DURATION_RE = re.compile(r"\bhur många år\b", re.IGNORECASE)
@@ -41,10 +44,11 @@ _STEMMERS = {
 
 @lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Casefold, strip diacritics (å->a, ä->a, ö->o, é->e) and turn punctuation into spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Casefold, strip diacritics (å->a, ä->a, ö->o, é->e; Danish and Norwegian ø->o, æ->a,
+    as their Swedish twins) and turn punctuation into spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD_RE.sub(" ", stripped.replace("ß", "ss")).strip()
+    return _NON_WORD_RE.sub(" ", stripped).strip()
 
 
 def tokens(text: str) -> list[str]:

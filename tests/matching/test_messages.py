@@ -390,6 +390,24 @@ def test_spoken_forms_read_as_the_words_they_stand_for(
     assert matcher.match(spoken, "en").topic == topic, matcher.explain(spoken, "en")
 
 
+@pytest.mark.parametrize(
+    ("nordic", "topic"),
+    [
+        ("Hvorfor flytter dere arbeidet fra Kållered?", "why_move"),  # Norwegian
+        ("Hvornår begynder arbejdet i Balltorp?", "timeline"),  # Danish
+        ("Hvor mange boligområder har dere?", "four_areas"),
+    ],
+)
+def test_norwegian_and_danish_read_as_their_swedish_twins(
+    matcher: Matcher, nordic: str, topic: str
+) -> None:
+    # phrases.yaml `shorthand` (hvorfor = varför, dere = ni, arbejdet = arbetet ...) and
+    # folding ø and æ as ö and ä: a Nordic neighbour writing as at home is understood.
+    words = matcher.normaliser.words
+    assert words("hvorfor flytter dere") == words("varför flyttar ni")
+    assert matcher.match(nordic, "sv").topic == topic, matcher.explain(nordic, "sv")
+
+
 WALL = "Varför flyttar områdesarbetet från Kållered? " * 100
 
 
