@@ -112,6 +112,28 @@ def test_missing_content_dir_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
 
 
+def test_ask_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
+    # `omradesbot ask --batch < questions | head -1`: the reader closes the pipe early; the
+    # command ends without a traceback.
+    questions = tmp_path / "questions.jsonl"
+    line = json.dumps({"text": "Varför flyttar ni?", "lang": "sv"}) + "\n"
+    questions.write_text(line * 2000, encoding="utf-8")  # far more than a pipe holds
+    with questions.open("rb") as stdin:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "ask", "--batch"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+    assert process.stdout is not None
+    assert json.loads(process.stdout.readline())["topic"] == "why_move"
+    process.stdout.close()
+    _, errors = process.communicate(timeout=60)
+    assert b"Traceback" not in errors, errors.decode()
+    assert process.returncode == 141
+
+
 def test_ask_does_not_load_telegram_or_the_database() -> None:
     code = (
         "import sys; from bot.cli import main; main(['ask', 'hej']); "

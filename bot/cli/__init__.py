@@ -8,6 +8,7 @@ files.py (report, poster, survey export); common.py holds what they share.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -18,6 +19,8 @@ from bot.cli.data import add_db, add_export, add_import
 from bot.cli.files import add_poster, add_report, add_survey
 from bot.cli.run import add_run
 from bot.errors import ConfigError, ContentError
+
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command killed by SIGPIPE (128 + 13)
 
 __all__ = ["AREA_CHOICES", "LANGUAGE_CHOICES", "build_parser", "main"]
 
@@ -69,3 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`omradesbot ask ... | head -1`): nothing more to say, and Python
+        # must not complain about it when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -104,6 +104,8 @@ def answer_batch(
                 record = _record(dialogue.answer(text, lang))
             stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             stdout.flush()  # a caller may be waiting for each answer before sending the next
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: main() ends quietly
     except OSError as exc:
         stderr.write(f"omradesbot ask --batch: cannot read stdin: {exc}\n")
         return EXIT_PROBLEMS
