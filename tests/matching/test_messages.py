@@ -90,6 +90,18 @@ def test_please_that_opens_a_request_is_no_sign_off(matcher: Matcher) -> None:
     assert [p.role for p in matcher.segments(letter)] == [QUESTION, GREETING]
 
 
+def test_a_request_for_information_is_a_question(matcher: Matcher) -> None:
+    # "Ge mig ...", "Describe ...", "Sammanfatta ...": asked without a question mark or word
+    # (patterns.yaml `asking`); "the number of X" asks how many (phrases.yaml), where "number"
+    # alone is mostly a phone number.
+    for text in (
+        "Jag bor i Balltorp. Ge mig tidplanen för arbetet här.",
+        "I live in Balltorp. Describe the plan for the area work here.",
+    ):
+        assert [p.role for p in matcher.segments(text)] == [CONTEXT, QUESTION], text
+    assert "number" not in matcher.normaliser.words("the number of areas")
+
+
 def test_where_a_resident_found_the_bot_is_background_to_the_question(matcher: Matcher) -> None:
     # The lead of a question ("scanned the code at the bus stop, ...") names where a resident
     # found the bot, not what they ask: read whole, "bus" (bus lines are off-topic) sank it.
