@@ -115,6 +115,13 @@ SETS = {
     "faq-sarcastic.yaml": ("0.913", "0.916"),
     "faq-quiz.yaml": ("0.981", "0.921"),
     "faq-nordic.yaml": ("0.96", "1.0"),
+    # Round 11, scored once with the round's final engine (39b3f19), so these are its honest
+    # measure: residents writing later, in the past tense, 98.1/76.9; replies to the bot's
+    # reminders 97.2/94.6; forwarded posts and a question about them 94.3/94.4 (whole sets; a
+    # case or two equal to an example left out here).
+    "faq-later.yaml": ("0.981", "0.763"),
+    "faq-replies.yaml": ("0.971", "0.944"),
+    "faq-forwarded.yaml": ("0.943", "0.944"),
 }
 HELD = {ROOT / "tests" / "data" / name: floors for name, floors in SETS.items()}
 ASK_BATCH = (sys.executable, "-m", "bot", "ask", "--batch")
