@@ -24,9 +24,8 @@ DEMAND_PREFIX = "~"  # "~contact", "~money": the kind of information a question 
 COUNTED_PREFIX = "~n:"  # "~n:omraden": what a count question counts
 
 _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
-_LETTERS = str.maketrans(
-    {"ß": "ss", "ø": "o", "æ": "a", "œ": "oe"}
-)  # no decomposition of their own
+# Letters NFKD does not decompose, folded as their Swedish or German twins.
+_LETTERS = str.maketrans({"ß": "ss", "ø": "o", "æ": "a", "œ": "oe"})
 _CLAUSE_RE = re.compile(r"[,.;:!?\n]+")
 # "hur många år" folds to "hur manga ar", where "år" (years) and "är" (is) meet: caught unfolded.
 _DURATION_RE = re.compile(r"\bhur många år\b", re.IGNORECASE)
