@@ -13,14 +13,19 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.cli.ask import add_ask, add_chat
-from bot.cli.common import AREA_CHOICES, EXIT_PROBLEMS, EXIT_USAGE, LANGUAGE_CHOICES, Handler
+from bot.cli.common import (
+    AREA_CHOICES,
+    EXIT_BROKEN_PIPE,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    LANGUAGE_CHOICES,
+    Handler,
+)
 from bot.cli.content import add_check_content
 from bot.cli.data import add_db, add_export, add_import
 from bot.cli.files import add_poster, add_report, add_survey
 from bot.cli.run import add_run
 from bot.errors import ConfigError, ContentError
-
-EXIT_BROKEN_PIPE = 141  # as a shell reports a command killed by SIGPIPE (128 + 13)
 
 __all__ = ["AREA_CHOICES", "LANGUAGE_CHOICES", "build_parser", "main"]
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 LANGUAGE_CHOICES = ("sv", "en")
 AREA_CHOICES = ("balltorp", "kallered", "all")  # literal like LANGUAGE_CHOICES; a test checks
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command killed by SIGPIPE (128 + 13)
 
 Handler = Callable[[argparse.Namespace], int]
 
